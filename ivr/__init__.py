@@ -1,0 +1,1 @@
+"""The utility hotline IVR: FastAGI call flows, AMI queue state, outbound follow-up."""
