@@ -1,0 +1,118 @@
+"""Settings, from `IVR_*` environment variables and an optional TOML file (`IVR_CONFIG`).
+
+A wrong setting stops start-up with a message that names it (`Settings.load` raises
+`SettingsError`), rather than surfacing later in the middle of a call.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _parse_bind(value: str, name: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+class Settings(BaseSettings):
+    """Every knob of the hotline. Environment names are the field names upper-cased with `IVR_`."""
+
+    model_config = SettingsConfigDict(env_prefix="IVR_", extra="forbid")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # empty: SQLite at DATA_DIR/ivr.db
+    agi_bind: str = "127.0.0.1:4573"
+    http_bind: str = "127.0.0.1:8080"
+    flows_dir: Path = Path("flows")
+    prompts_dir: Path = Path("prompts")
+    default_language: str = "zh-CN"
+    country: str = "CN"  # region for parsing caller numbers without a country code
+    timezone: str = "Asia/Shanghai"
+    # One ring cycle in China is 1 s tone + 4 s silence; "three rings" is 3 x ring_seconds.
+    ring_seconds: float = Field(default=5.0, gt=0, le=30)
+    ami_url: str = ""  # ami://user:secret@host:5038; empty: no AMI
+    outbound_dial: str = "PJSIP/{number}@carrier"
+    agi_read_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for Asterisk's reply
+    agi_header_limit: int = Field(default=16384, gt=0)  # bytes of agi_* environment accepted
+    tts_timeout: float = Field(default=10.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("agi_bind", "http_bind")
+    @classmethod
+    def _check_bind(cls, value: str) -> str:
+        _parse_bind(value, "bind")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        if value not in ("zh-CN", "en-US"):
+            raise ValueError("expected zh-CN or en-US")
+        return value
+
+    @property
+    def agi_address(self) -> tuple[str, int]:
+        return _parse_bind(self.agi_bind, "agi_bind")
+
+    @property
+    def http_address(self) -> tuple[str, int]:
+        return _parse_bind(self.http_bind, "http_bind")
+
+    @property
+    def prompt_cache_dir(self) -> Path:
+        return self.data_dir / "prompt-cache"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL, accepting URLs as users write them (`sqlite:///x.db`, `postgresql://`)."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
+        for plain, driver in (
+            ("sqlite://", "sqlite+aiosqlite://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            return url
+        raise SettingsError(
+            f"IVR_DATABASE_URL: unsupported database URL {url.split(':', 1)[0]!r} "
+            "(use sqlite:///PATH or postgresql://USER@HOST/DB)"
+        )
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Settings from `IVR_CONFIG` (TOML, keys as field names), overridden by `IVR_*` variables."""
+        file_values: dict[str, Any] = {}
+        config_path = os.environ.get("IVR_CONFIG")
+        if config_path:
+            try:
+                file_values = tomllib.loads(Path(config_path).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"IVR_CONFIG: cannot read {config_path}: {exc}") from exc
+        env_names = {k[4:].lower() for k in os.environ if k.startswith("IVR_")}
+        merged = {k: v for k, v in file_values.items() if k not in env_names} | overrides
+        try:
+            settings = cls(**merged)
+            settings.sqlalchemy_url  # noqa: B018 - validate the URL now, not at first use
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                problems.append(f"IVR_{field.upper()}: {err['msg']}")
+            raise SettingsError("; ".join(problems)) from None
+        return settings
