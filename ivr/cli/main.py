@@ -1,0 +1,37 @@
+"""The `ivr` command: one sub-command per thing a person does with the hotline."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from ivr.config import Settings, SettingsError
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """The utility hotline IVR."""
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = settings
+
+
+# Sub-commands are registered here, explicitly, one line each.
+
+
+def main() -> None:
+    cli(prog_name="ivr")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
