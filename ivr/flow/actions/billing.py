@@ -1,0 +1,43 @@
+"""Bill and account figures, for a verified caller only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ivr.flow.actions.base import Action
+from ivr.services.customers import CustomerInfo
+
+if TYPE_CHECKING:
+    from ivr.flow.context import CallContext
+
+
+class NotVerified(Exception):  # noqa: N818 - names the refusal
+    """Account details were asked for a caller who is not verified for that account."""
+
+
+async def bill_summary(ctx: CallContext) -> str:
+    customer = ctx.vars.get("customer")
+    # Privacy rule: nothing of an account is read to a caller not verified for that account.
+    if not isinstance(customer, CustomerInfo) or ctx.vars.get("verified_account") != customer.account:
+        raise NotVerified("bill_summary asked for an unverified caller")
+    summary = await ctx.services.bills.summary(customer.account)
+    ctx.record("lookup", what="bill", found=summary.last_bill is not None)
+    if summary.last_bill is None:
+        return "no_bills"
+    ctx.vars.update(
+        balance=summary.balance_owed,
+        bill_amount=summary.last_bill.amount_due,
+        bill_kwh=summary.last_bill.kwh,
+        bill_due=summary.last_bill.due_date,
+    )
+    if summary.last_payment is None:
+        return "no_payment"
+    ctx.vars.update(payment_amount=summary.last_payment.amount,
+                    payment_date=summary.last_payment.paid_at.astimezone(ctx.tz).date())
+    return "ok"
+
+
+BILLING_ACTIONS = (
+    Action("bill_summary", frozenset({"ok", "no_payment", "no_bills"}), bill_summary,
+           "balance, last bill and last payment of the verified account"),
+)

@@ -1,0 +1,151 @@
+"""Running one call through the flows: every call ends somewhere defined.
+
+A hangup is a normal end. Any other failure is logged with the call's unique id, and the caller
+hears an apology and is put through to a person (never left in silence).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from ivr.agi.channel import Channel, ChannelHangup
+from ivr.flow import schema
+from ivr.flow.context import CallContext
+from ivr.flow.flowset import FlowSet
+from ivr.flow.nodes import (
+    action,
+    branch,
+    collect,
+    dial,
+    hangup,
+    menu,
+    say,
+    set_vars,
+    ticket,
+    transfer,
+)
+from ivr.flow.services import FlowServices
+from ivr.services.phones import mask_phone
+from ivr.speech.tts import Synthesizer
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS = 500  # a flow that loops this long without ending is a flow bug, not a caller
+FALLBACK_QUEUE = "general"
+
+N = TypeVar("N", bound=schema._Node)
+_Runner = Callable[[Any, CallContext], Awaitable[str | None]]
+_RUNNERS: dict[type[schema._Node], _Runner] = {
+    schema.SayNode: say.run,
+    schema.MenuNode: menu.run,
+    schema.CollectNode: collect.run,
+    schema.ActionNode: action.run,
+    schema.BranchNode: branch.run,
+    schema.SetNode: set_vars.run,
+    schema.TicketNode: ticket.run,
+    schema.TransferNode: transfer.run,
+    schema.DialNode: dial.run,
+    schema.HangupNode: hangup.run,
+}
+
+
+class FlowLoopError(Exception):
+    """A call went round the flow more than MAX_STEPS times."""
+
+
+class CallRunner:
+    """Everything a call needs that outlives the call: services, speech, the current flows."""
+
+    def __init__(self, *, flows: Callable[[], FlowSet], services: FlowServices,
+                 synth: Synthesizer, default_language: str, outbound_dial: str,
+                 ring_seconds: float, timezone: str) -> None:
+        self._flows = flows
+        self.services = services
+        self.synth = synth
+        self.default_language = default_language
+        self.outbound_dial = outbound_dial
+        self.ring_seconds = ring_seconds
+        self.tz = ZoneInfo(timezone)
+
+    async def handle(self, channel: Channel, entry_flow: str) -> CallContext:
+        """Answer and run the call to its end; the call record is written whatever happens."""
+        flows = self._flows()  # a flow reload mid-call does not change this call's flows
+        started = datetime.now(UTC)
+        ctx = CallContext(channel=channel, flows=flows, services=self.services, synth=self.synth,
+                          language=self.default_language, outbound_dial=self.outbound_dial,
+                          ring_seconds=self.ring_seconds, tz=self.tz)
+        uniqueid = channel.uniqueid
+        try:
+            await channel.answer()
+            ctx.record("answered")
+            await self._start_record(ctx, entry_flow, flows.version, started)
+            await self._run(ctx, entry_flow)
+        except ChannelHangup:
+            if ctx.outcome != "transferred":
+                ctx.outcome = "caller_hung_up"
+            ctx.record("hangup")
+        except Exception as exc:
+            log.exception("call %s failed in flow %s", uniqueid, entry_flow)
+            ctx.record("error", error=type(exc).__name__)
+            ctx.outcome = "error"
+            await self._fallback(ctx)
+        ctx.outcome = ctx.outcome or "self_served"
+        await self._finish_record(ctx)
+        return ctx
+
+    async def _run(self, ctx: CallContext, flow_name: str, node_name: str | None = None) -> None:
+        flow = ctx.flows.flows.get(flow_name)
+        if flow is None:
+            raise LookupError(f"no flow named {flow_name!r}")
+        current: str | None = node_name or flow.start
+        for _ in range(MAX_STEPS):
+            if current is None:
+                return
+            node = flow.nodes[current]
+            ctx.record("node", flow=flow.name, node=current)
+            if isinstance(node, schema.GotoNode):
+                flow = ctx.flows.flows[node.flow]
+                current = node.node or flow.start
+                continue
+            current = await _RUNNERS[type(node)](node, ctx)
+        raise FlowLoopError(f"flow {flow.name!r} ran {MAX_STEPS} steps without ending")
+
+    async def _fallback(self, ctx: CallContext) -> None:
+        """Apologise and hand the caller to a person; if even that fails, hang up cleanly."""
+        try:
+            try:
+                await ctx.play("system_error")
+            except ChannelHangup:
+                raise
+            except Exception:
+                log.exception("call %s: apology prompt failed", ctx.channel.uniqueid)
+            await transfer.queue_call(ctx, FALLBACK_QUEUE, 0)
+            ctx.outcome = "error"
+        except ChannelHangup:
+            ctx.record("hangup")
+        except Exception:
+            log.exception("call %s: fallback transfer failed", ctx.channel.uniqueid)
+
+    async def _start_record(self, ctx: CallContext, flow: str, version: str,
+                            started: datetime) -> None:
+        try:
+            await self.services.calls.start(
+                ctx.channel.uniqueid, caller=ctx.channel.caller_number, language=ctx.language,
+                flow_name=flow, flow_version=version, started_at=started)
+        except Exception:
+            # The caller is still served; the journey is written at the end if the database is back.
+            log.exception("call %s from %s: could not record the call start",
+                          ctx.channel.uniqueid, mask_phone(ctx.channel.caller_number or ""))
+
+    async def _finish_record(self, ctx: CallContext) -> None:
+        try:
+            await self.services.calls.finish(
+                ctx.channel.uniqueid, outcome=ctx.outcome or "error", queue=ctx.queue,
+                account=ctx.account, language=ctx.language, ended_at=datetime.now(UTC),
+                events=ctx.journey)
+        except Exception:
+            log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)

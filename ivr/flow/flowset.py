@@ -1,0 +1,151 @@
+"""Loading and checking all flows and prompts together, as one versioned set.
+
+A set is either entirely valid or not put into service: `load_flow_set` reports every problem
+at once, each with its file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from ivr.flow import schema
+from ivr.flow.actions import ACTIONS
+from ivr.flow.actions.base import Action
+from ivr.flow.problems import FlowConfigError, Problem, did_you_mean
+from ivr.flow.prompts import PromptCatalog, load_prompts
+from ivr.flow.validate import check_graph
+from ivr.flow.yamlfile import line_of, load_yaml
+
+_NODE_MODELS: dict[str, type[schema._Node]] = {
+    "say": schema.SayNode,
+    "menu": schema.MenuNode,
+    "collect": schema.CollectNode,
+    "action": schema.ActionNode,
+    "branch": schema.BranchNode,
+    "set": schema.SetNode,
+    "ticket": schema.TicketNode,
+    "transfer": schema.TransferNode,
+    "dial": schema.DialNode,
+    "goto": schema.GotoNode,
+    "hangup": schema.HangupNode,
+}
+_TOP_KEYS = ("flow", "description", "start", "nodes")
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    path: Path
+    start: str
+    nodes: Mapping[str, schema._Node]
+    doc: Any  # the parsed YAML, kept for line numbers in later checks
+
+    def line(self, *keys: str | int) -> int:
+        return line_of(self.doc, keys)
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    flows: Mapping[str, Flow]
+    prompts: PromptCatalog
+    version: str  # content hash of every flow and prompt file: recorded with each call
+
+
+def load_flow_set(flows_dir: Path, prompts_dir: Path,
+                  actions: Mapping[str, Action] = ACTIONS) -> FlowSet:
+    problems: list[Problem] = []
+    try:
+        prompts: PromptCatalog | None = load_prompts(prompts_dir)
+    except FlowConfigError as exc:
+        problems.extend(exc.problems)
+        prompts = None
+    flows: dict[str, Flow] = {}
+    paths = sorted(flows_dir.glob("*.yaml"))
+    if not paths:
+        problems.append(Problem(flows_dir, 1, "no flow files (*.yaml)"))
+    for path in paths:
+        try:
+            flow = _load_flow(path)
+        except FlowConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        if flow.name in flows:
+            problems.append(Problem(path, flow.line("flow"),
+                                    f"flow '{flow.name}' is also defined in {flows[flow.name].path}"))
+            continue
+        flows[flow.name] = flow
+    if prompts is not None:
+        problems.extend(check_graph(flows, prompts, actions))
+    if problems:
+        raise FlowConfigError(problems)
+    assert prompts is not None
+    return FlowSet(flows, prompts, _content_hash([*paths, *sorted(prompts_dir.glob("*.yaml"))]))
+
+
+def _load_flow(path: Path) -> Flow:
+    doc = load_yaml(path)
+    if not isinstance(doc, Mapping):
+        raise FlowConfigError([Problem(path, 1, "expected a mapping with flow, start and nodes")])
+    problems: list[Problem] = []
+    for key in doc:
+        if key not in _TOP_KEYS:
+            problems.append(Problem(path, line_of(doc, [key]),
+                                    f"unknown key '{key}'{did_you_mean(str(key), _TOP_KEYS)}"))
+    for key in ("flow", "start", "nodes"):
+        if key not in doc:
+            problems.append(Problem(path, 1, f"missing '{key}'"))
+    raw_nodes = doc.get("nodes")
+    if raw_nodes is not None and not isinstance(raw_nodes, Mapping):
+        problems.append(Problem(path, line_of(doc, ["nodes"]), "nodes: expected a mapping"))
+        raw_nodes = None
+    nodes: dict[str, schema._Node] = {}
+    for name, raw in (raw_nodes or {}).items():
+        node, node_problems = _parse_node(path, doc, str(name), raw)
+        problems.extend(node_problems)
+        if node is not None:
+            nodes[str(name)] = node
+    if problems:
+        raise FlowConfigError(problems)
+    return Flow(str(doc["flow"]), path, str(doc["start"]), nodes, doc)
+
+
+def _parse_node(path: Path, doc: Any, name: str,
+                raw: Any) -> tuple[schema._Node | None, list[Problem]]:
+    here = ["nodes", name]
+    if not isinstance(raw, Mapping):
+        return None, [Problem(path, line_of(doc, here), "expected a mapping", node=name)]
+    kind = raw.get("type")
+    if kind not in _NODE_MODELS:
+        message = (f"unknown node type '{kind}'{did_you_mean(str(kind), _NODE_MODELS)}"
+                   if kind is not None else "missing 'type'")
+        return None, [Problem(path, line_of(doc, [*here, "type"]), message, node=name, key="type")]
+    model = _NODE_MODELS[kind]
+    try:
+        return TypeAdapter(model).validate_python(dict(raw)), []
+    except ValidationError as exc:
+        problems = []
+        fields = [f.alias or k for k, f in model.model_fields.items()]
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            key = ".".join(loc) if loc else None
+            if err["type"] == "extra_forbidden":
+                message = f"unknown key{did_you_mean(loc[-1], fields)}"
+            elif err["type"] == "missing":
+                message = "missing"
+            else:
+                message = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(path, line_of(doc, [*here, *loc]), message, node=name, key=key))
+        return None, problems
+
+
+def _content_hash(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]

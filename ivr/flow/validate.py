@@ -1,0 +1,94 @@
+"""Whole-set checks: targets exist, every node is reachable, prompts exist, actions are routed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from ivr.flow import schema
+from ivr.flow.actions.base import Action
+from ivr.flow.problems import Problem, did_you_mean
+from ivr.flow.prompts import PromptCatalog
+
+if TYPE_CHECKING:
+    from ivr.flow.flowset import Flow
+
+
+def check_graph(flows: Mapping[str, Flow], prompts: PromptCatalog,
+                actions: Mapping[str, Action]) -> list[Problem]:
+    problems: list[Problem] = []
+    for flow in flows.values():
+        problems.extend(_check_flow(flow, flows, prompts, actions))
+    return problems
+
+
+def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
+                actions: Mapping[str, Action]) -> Iterator[Problem]:
+    def problem(node: str | None, key: str | None, message: str, *keys: str | int) -> Problem:
+        return Problem(flow.path, flow.line(*keys), message, node=node, key=key)
+
+    if flow.start not in flow.nodes:
+        yield problem(None, "start", f"unknown node '{flow.start}'"
+                      f"{did_you_mean(flow.start, flow.nodes)}", "start")
+    for name, node in flow.nodes.items():
+        for key, target in node.targets().items():
+            if target not in flow.nodes:
+                yield problem(name, key, f"unknown node '{target}'"
+                              f"{did_you_mean(target, flow.nodes)}", "nodes", name, *key.split("."))
+        for key, prompt in schema.prompt_fields(node).items():
+            if prompt not in prompts.names():
+                yield problem(name, key, f"unknown prompt '{prompt}'"
+                              f"{did_you_mean(prompt, prompts.names())}", "nodes", name, key)
+        if isinstance(node, schema.GotoNode):
+            target_flow = flows.get(node.flow)
+            if target_flow is None:
+                yield problem(name, "flow", f"unknown flow '{node.flow}'"
+                              f"{did_you_mean(node.flow, flows)}", "nodes", name, "flow")
+            elif node.node is not None and node.node not in target_flow.nodes:
+                yield problem(name, "node", f"flow '{node.flow}' has no node '{node.node}'"
+                              f"{did_you_mean(node.node, target_flow.nodes)}", "nodes", name, "node")
+        action_name = (node.action if isinstance(node, schema.ActionNode)
+                       else node.validate_with if isinstance(node, schema.CollectNode) else None)
+        if action_name is not None:
+            yield from _check_action(problem, name, node, action_name, actions)
+        if isinstance(node, schema.CollectNode) and node.min_digits > node.max_digits:
+            yield problem(name, "min_digits", "larger than max_digits", "nodes", name, "min_digits")
+    for name in sorted(set(flow.nodes) - _reachable(flow)):
+        yield problem(name, None, "unreachable: no path leads here from start", "nodes", name)
+
+
+def _check_action(problem: object, name: str, node: schema._Node, action_name: str,
+                  actions: Mapping[str, Action]) -> Iterator[Problem]:
+    assert callable(problem)
+    key = "action" if isinstance(node, schema.ActionNode) else "validate"
+    action = actions.get(action_name)
+    if action is None:
+        yield problem(name, key, f"unknown action '{action_name}'"
+                      f"{did_you_mean(action_name, actions)}", "nodes", name, key)
+        return
+    if isinstance(node, schema.CollectNode):
+        if "ok" not in action.outcomes:
+            yield problem(name, key, f"action '{action_name}' cannot validate input "
+                          "(it has no 'ok' outcome)", "nodes", name, key)
+        return
+    assert isinstance(node, schema.ActionNode)
+    for outcome in sorted(set(node.outcomes) - action.outcomes):
+        yield problem(name, f"outcomes.{outcome}",
+                      f"action '{action_name}' has no outcome '{outcome}' "
+                      f"(it has: {', '.join(sorted(action.outcomes))})",
+                      "nodes", name, "outcomes", outcome)
+    for outcome in sorted(action.outcomes - set(node.outcomes)):
+        yield problem(name, "outcomes", f"outcome '{outcome}' of action '{action_name}' "
+                      "goes nowhere", "nodes", name, "outcomes")
+
+
+def _reachable(flow: Flow) -> set[str]:
+    seen: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in flow.nodes:
+            continue
+        seen.add(name)
+        todo.extend(flow.nodes[name].targets().values())
+    return seen

@@ -1,0 +1,44 @@
+"""Reading YAML while keeping the line of every key, so problems can point at the right line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from ivr.flow.problems import FlowConfigError, Problem
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one file; a syntax error becomes a `FlowConfigError` with the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowConfigError([Problem(path, 1, f"cannot read: {exc}")]) from None
+    try:
+        return YAML(typ="rt", pure=True).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        message = f"YAML syntax: {exc.problem or exc.context}"
+        raise FlowConfigError([Problem(path, line, message)]) from None
+
+
+def line_of(doc: Any, keys: Sequence[str | int]) -> int:
+    """1-based line of the deepest element of `keys` that exists in `doc` (1 when none does)."""
+    line = 0
+    node = doc
+    for key in keys:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0]
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            line = node.lc.item(key)[0]
+            node = node[key]
+        else:
+            break
+    return line + 1
