@@ -66,13 +66,12 @@ def _number(value: Any) -> int | Decimal:
 
 
 def _datetime(value: Any, tz: tzinfo | None) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip())
-    if not isinstance(value, datetime):
+    moment = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
         raise ValueError(f"not a date and time: {value!r}")
-    if tz is not None and value.tzinfo is not None:
-        value = value.astimezone(tz)
-    return value
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment
 
 
 def _date(value: Any, tz: tzinfo | None) -> date:
@@ -82,7 +81,9 @@ def _date(value: Any, tz: tzinfo | None) -> date:
         return value
     if isinstance(value, str):
         text = value.strip()
-        return _datetime(text, tz).date() if "T" in text or " " in text else date.fromisoformat(text)
+        if "T" in text or " " in text:
+            return _datetime(text, tz).date()
+        return date.fromisoformat(text)
     raise ValueError(f"not a date: {value!r}")
 
 
