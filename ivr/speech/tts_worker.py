@@ -1,0 +1,108 @@
+"""The text-to-speech worker process, and the asyncio client that drives it.
+
+pyttsx3 blocks, and its espeak driver keeps process-global state (espeak initialises once per
+process), so it is neither loop- nor thread-friendly. Each worker is a child process running
+`python -m ivr.speech.tts_worker`, speaking one JSON line per request on stdin and one per reply
+on a private copy of stdout (pyttsx3 prints chatter on the real one, which goes to stderr). The
+client puts a time limit on every render; a worker that overruns is killed, and the next render
+starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class TtsError(Exception):
+    """A prompt could not be rendered; the message says why."""
+
+
+class TtsWorker:
+    """One worker process, used by one render at a time."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._proc: asyncio.subprocess.Process | None = None
+
+    async def synthesize(self, text: str, voice: str, rate: int, out: Path) -> None:
+        """Write `text` spoken by `voice` to the WAV file `out` (the engine's own sample rate)."""
+        proc = await self._ensure_started()
+        assert proc.stdin is not None and proc.stdout is not None
+        request = json.dumps({"text": text, "voice": voice, "rate": rate, "out": str(out)})
+        try:
+            proc.stdin.write(request.encode("utf-8") + b"\n")
+            await asyncio.wait_for(proc.stdin.drain(), self.timeout)
+            line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
+        except TimeoutError:
+            await self.stop()
+            raise TtsError(
+                f"text-to-speech engine did not finish within {self.timeout:g} s "
+                "(IVR_TTS_TIMEOUT); worker restarted"
+            ) from None
+        except (ConnectionError, BrokenPipeError) as exc:
+            await self.stop()
+            raise TtsError(f"text-to-speech worker died: {exc}") from None
+        if not line:
+            code = await self.stop()
+            raise TtsError(f"text-to-speech worker exited (status {code}); restarted")
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise TtsError(f"text-to-speech failed: {reply.get('error')}")
+
+    async def _ensure_started(self) -> asyncio.subprocess.Process:
+        if self._proc is None or self._proc.returncode is not None:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "ivr.speech.tts_worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        return self._proc
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc and self._proc.returncode is None else None
+
+    async def stop(self) -> int | None:
+        """Kill the worker (if running) and reap it; returns its exit status."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return None
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        return await proc.wait()
+
+
+def _serve() -> None:
+    """Worker main loop: one request line in, one reply line out, until stdin closes."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # pyttsx3 prints "Audio saved to ..."
+    import pyttsx3  # imported here: the serving process never loads espeak
+
+    engine: Any = None
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            if engine is None:
+                engine = pyttsx3.init("espeak")
+            engine.setProperty("voice", request["voice"])
+            engine.setProperty("rate", int(request["rate"]))
+            engine.save_to_file(request["text"], request["out"])
+            engine.runAndWait()
+            if not Path(request["out"]).is_file():
+                raise RuntimeError("the engine wrote no audio")
+            reply: dict[str, Any] = {"ok": True}
+        except Exception as exc:  # reported to the client, which fails that one render
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        replies.write(json.dumps(reply) + "\n")
+
+
+if __name__ == "__main__":
+    _serve()
