@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-class ChannelHangup(Exception):  # noqa: N818 - a hangup is a normal end of a call, not an error
+class ChannelHangup(Exception):  # a hangup is a normal end of a call, not an error
     """The caller hung up (Asterisk sent HANGUP, answered 511, or the connection ended)."""
+
+
+class ChannelLost(ChannelHangup):
+    """The connection to Asterisk ended without a HANGUP, or Asterisk stopped answering in time."""
 
 
 class AgiError(Exception):
     """Asterisk refused or did not understand a command (510/520), or replied malformed."""
+
+
+class PlaybackFailed(AgiError):
+    """Asterisk could not play a file (`result=-1`, channel still up): usually a missing file."""
 
 
 @dataclass(frozen=True)
@@ -28,11 +36,11 @@ class DigitsResult:
 
 
 class Channel(Protocol):
-    """One live call, as a flow sees it. Every method raises `ChannelHangup` once the caller is gone."""
+    """One live call, as a flow sees it. Methods raise `ChannelHangup` once the caller is gone."""
 
     @property
     def env(self) -> Mapping[str, str]:
-        """The `agi_*` variables Asterisk sent, without the `agi_` prefix (`uniqueid`, `callerid`, ...)."""
+        """The `agi_*` variables Asterisk sent, without the `agi_` prefix (`uniqueid`, ...)."""
         ...
 
     @property
