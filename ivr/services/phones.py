@@ -15,7 +15,7 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def normalize_phone(raw: str | None, region: str = "CN") -> str | None:
-    """The E.164 form of `raw` (national numbers read as `region`), or None when it is not a valid number."""
+    """`raw` in E.164 (national numbers read as in `region`); None when it is not a valid number."""
     if not raw:
         return None
     text = raw.strip()

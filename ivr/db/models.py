@@ -1,0 +1,250 @@
+"""The tables. Plain data: the rules that fill and read them live in `ivr.services`.
+
+Account numbers on tickets and calls are deliberately not foreign keys: a repair report or a
+call record must never be lost because the customer file has not caught up with the caller.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ivr.db.enums import (
+    CallOutcome,
+    CustomerClass,
+    Language,
+    OutageKind,
+    OutageStatus,
+    Role,
+    Skill,
+    TicketStatus,
+    TicketType,
+)
+from ivr.db.types import UtcDateTime, str_enum
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    account: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    address: Mapped[str] = mapped_column(String(400))
+    area: Mapped[str] = mapped_column(String(100), index=True)
+    transformer: Mapped[str] = mapped_column(String(100), index=True)
+    customer_class: Mapped[CustomerClass] = mapped_column(str_enum(CustomerClass, "customer_class"))
+    key_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    manager_phone: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[Language] = mapped_column(str_enum(Language, "language"))
+
+
+class Outage(Base):
+    __tablename__ = "outages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[OutageKind] = mapped_column(str_enum(OutageKind, "kind"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    restore_eta: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cause: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[OutageStatus] = mapped_column(str_enum(OutageStatus, "status"), index=True)
+    restored_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    areas: Mapped[list[OutageArea]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OutageArea.area"
+    )
+    transformers: Mapped[list[OutageTransformer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OutageTransformer.transformer"
+    )
+
+
+class OutageArea(Base):
+    """One area an outage covers; the key leads with the area: "outages in area X" uses it."""
+
+    __tablename__ = "outage_areas"
+
+    area: Mapped[str] = mapped_column(String(100), primary_key=True)
+    outage_id: Mapped[str] = mapped_column(
+        ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class OutageTransformer(Base):
+    __tablename__ = "outage_transformers"
+
+    transformer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    outage_id: Mapped[str] = mapped_column(
+        ForeignKey("outages.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Bill(Base):
+    __tablename__ = "bills"
+    __table_args__ = (UniqueConstraint("account", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(ForeignKey("customers.account"), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    kwh: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    amount_due: Mapped[Decimal] = mapped_column(Money)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount_paid: Mapped[Decimal] = mapped_column(Money)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    extension: Mapped[str] = mapped_column(String(32))
+
+    skills: Mapped[list[AgentSkill]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AgentSkill.skill"
+    )
+    languages: Mapped[list[AgentLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AgentLanguage.language"
+    )
+
+
+class AgentSkill(Base):
+    __tablename__ = "agent_skills"
+
+    skill: Mapped[Skill] = mapped_column(str_enum(Skill, "skill"), primary_key=True)
+    agent: Mapped[str] = mapped_column(
+        ForeignKey("agents.agent", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class AgentLanguage(Base):
+    __tablename__ = "agent_languages"
+
+    language: Mapped[Language] = mapped_column(str_enum(Language, "language"), primary_key=True)
+    agent: Mapped[str] = mapped_column(
+        ForeignKey("agents.agent", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Ticket(Base):
+    """A work order (工单)."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_type_status", "type", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # R20261125-0042
+    type: Mapped[TicketType] = mapped_column(str_enum(TicketType, "type"))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "status"))
+    account: Mapped[str | None] = mapped_column(String(10), index=True)
+    caller: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    outage_id: Mapped[str | None] = mapped_column(ForeignKey("outages.id"), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    call_uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    contact_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="TicketEvent.id"
+    )
+
+
+class TicketEvent(Base):
+    """One change in a work order's life: who did what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    by: Mapped[str] = mapped_column(String(100))
+    from_status: Mapped[TicketStatus | None] = mapped_column(str_enum(TicketStatus, "from_status"))
+    to_status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "to_status"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketCounter(Base):
+    """The last sequence number handed out per number prefix (`R20261125`)."""
+
+    __tablename__ = "ticket_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller: Mapped[str | None] = mapped_column(String(32))
+    account: Mapped[str | None] = mapped_column(String(10), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    flow_name: Mapped[str | None] = mapped_column(String(100))
+    flow_version: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome, "outcome"))
+    queue: Mapped[str | None] = mapped_column(String(64))
+
+    events: Mapped[list[CallEvent]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CallEvent.seq"
+    )
+
+
+class CallEvent(Base):
+    """One step of a caller's journey through the flows."""
+
+    __tablename__ = "call_events"
+
+    uniqueid: Mapped[str] = mapped_column(
+        ForeignKey("calls.uniqueid", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

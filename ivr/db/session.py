@@ -1,0 +1,101 @@
+"""The database handle: one async engine and its session factory, per process."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+if TYPE_CHECKING:
+    from ivr.config import Settings
+
+log = logging.getLogger(__name__)
+
+# How long a SQLite writer waits for another writer before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseNotMigrated(Exception):
+    """The schema is not at the revision this code was written for."""
+
+
+class Database:
+    """An async engine and session factory. Create with `from_url` or `from_settings`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            engine, expire_on_commit=False
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls.from_url(settings.sqlalchemy_url)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """`url` is an async SQLAlchemy URL (`sqlite+aiosqlite:///...`, `postgresql+asyncpg://...`)."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(
+                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_async_engine(url, pool_pre_ping=True)
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def current_revision(self) -> str | None:
+        """The Alembic revision the database is at; None for a database never migrated."""
+        from alembic.runtime.migration import MigrationContext
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+
+    async def check_migrated(self) -> None:
+        """Raise `DatabaseNotMigrated` unless the schema is at the code's head revision."""
+        from ivr.db.migrate import head_revision
+
+        current = await self.current_revision()
+        head = head_revision()
+        if current != head:
+            raise DatabaseNotMigrated(
+                f"database at {self.url} is at revision {current or 'none (empty)'}, "
+                f"code needs {head}: run `ivr db upgrade`"
+            )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets callers read while a work order is written; FULL makes a committed work order
+    # survive power loss; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()

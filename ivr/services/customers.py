@@ -1,0 +1,82 @@
+"""Customers: who is calling, and is the caller who they say they are."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ivr.db.enums import CustomerClass, Language
+from ivr.db.models import Customer
+from ivr.db.session import Database
+from ivr.services.phones import normalize_phone
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    account: str
+    name: str
+    phone: str  # E.164
+    address: str
+    area: str
+    transformer: str
+    customer_class: CustomerClass
+    key_customer: bool
+    manager_phone: str | None
+    language: Language
+
+
+def customer_info(row: Customer) -> CustomerInfo:
+    return CustomerInfo(
+        account=row.account,
+        name=row.name,
+        phone=row.phone,
+        address=row.address,
+        area=row.area,
+        transformer=row.transformer,
+        customer_class=CustomerClass(row.customer_class),
+        key_customer=row.key_customer,
+        manager_phone=row.manager_phone,
+        language=Language(row.language),
+    )
+
+
+class Customers:
+    def __init__(self, db: Database, region: str = "CN") -> None:
+        self._db = db
+        self._region = region
+
+    async def by_phone(self, raw: str | None) -> CustomerInfo | None:
+        """The customer whose registered phone is this caller id, after normalising it.
+
+        None when the number is not valid or is registered to several accounts (a landlord's
+        phone, a shared office line): guessing would read one premises' data to another's
+        caller, so the flow asks for the account number instead.
+        """
+        matches = await self.all_by_phone(raw)
+        return matches[0] if len(matches) == 1 else None
+
+    async def all_by_phone(self, raw: str | None) -> list[CustomerInfo]:
+        phone = normalize_phone(raw, self._region)
+        if phone is None:
+            return []
+        async with self._db.sessionmaker() as session:
+            rows = await session.scalars(
+                select(Customer).where(Customer.phone == phone).order_by(Customer.account).limit(10)
+            )
+            return [customer_info(row) for row in rows]
+
+    async def by_account(self, account: str) -> CustomerInfo | None:
+        if not (len(account) == 10 and account.isdigit()):
+            return None
+        async with self._db.sessionmaker() as session:
+            row = await session.get(Customer, account)
+            return customer_info(row) if row is not None else None
+
+    async def verify_last4(self, account: str, digits: str) -> bool:
+        """True when `digits` are the last four digits of the account's registered phone."""
+        customer = await self.by_account(account)
+        if customer is None or len(digits) != 4 or not digits.isdigit():
+            return False
+        return hmac.compare_digest(customer.phone[-4:], digits)

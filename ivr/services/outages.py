@@ -1,0 +1,254 @@
+"""Outages: what dispatch has told the hotline, and which of it concerns a given customer.
+
+The rules callers hear:
+- *current* (`active`): status `active`, or status `scheduled` whose start has passed and whose
+  restoration time has not (planned work begins on time whether or not dispatch flips the
+  status). A `restored` outage is never current.
+- *planned soon*: status `scheduled`, starting within the next `PLANNED_HORIZON` (7 days, the
+  general practice for announcing planned maintenance).
+An outage covers a customer when it lists the customer's area or the customer's transformer.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ivr.db.enums import OutageKind, OutageStatus
+from ivr.db.models import Outage, OutageArea, OutageTransformer
+from ivr.db.session import Database
+from ivr.services.customers import CustomerInfo
+from ivr.services.errors import NotFound, ValidationError
+
+PLANNED_HORIZON = timedelta(days=7)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class OutageInfo:
+    id: str
+    kind: OutageKind
+    areas: tuple[str, ...]
+    transformers: tuple[str, ...]
+    starts_at: datetime
+    restore_eta: datetime | None  # None: dispatch has not given one yet
+    cause: str
+    status: OutageStatus
+    restored_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class OutageReport:
+    active: list[OutageInfo]
+    planned_soon: list[OutageInfo]
+
+
+@dataclass(frozen=True)
+class OutageInput:
+    """An outage as dispatch or a CSV file states it. Validated by `validate_outage`."""
+
+    id: str
+    kind: OutageKind | str
+    starts_at: datetime
+    restore_eta: datetime | None
+    status: OutageStatus | str
+    areas: Sequence[str] = field(default_factory=tuple)
+    transformers: Sequence[str] = field(default_factory=tuple)
+    cause: str = ""
+
+
+def outage_info(row: Outage) -> OutageInfo:
+    return OutageInfo(
+        id=row.id,
+        kind=OutageKind(row.kind),
+        areas=tuple(a.area for a in row.areas),
+        transformers=tuple(t.transformer for t in row.transformers),
+        starts_at=row.starts_at,
+        restore_eta=row.restore_eta,
+        cause=row.cause,
+        status=OutageStatus(row.status),
+        restored_at=row.restored_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _names(values: Iterable[str], field_name: str) -> tuple[str, ...]:
+    names = sorted({v.strip() for v in values if v.strip()})
+    for name in names:
+        if len(name) > 100:
+            raise ValidationError(field_name, f"{name[:20]!r}...: longer than 100 characters")
+    return tuple(names)
+
+
+def validate_outage(data: OutageInput) -> OutageInput:
+    """`data` with enums parsed and lists cleaned; `ValidationError` naming the first bad field."""
+    if not _ID.match(data.id or ""):
+        raise ValidationError("id", "1-64 letters, digits, '_', '.', ':' or '-' expected")
+    try:
+        kind = OutageKind(data.kind)
+    except ValueError:
+        raise ValidationError(
+            "kind", f"{data.kind!r} is not one of {_choices(OutageKind)}"
+        ) from None
+    try:
+        status = OutageStatus(data.status)
+    except ValueError:
+        raise ValidationError(
+            "status", f"{data.status!r} is not one of {_choices(OutageStatus)}"
+        ) from None
+    areas = _names(data.areas, "areas")
+    transformers = _names(data.transformers, "transformers")
+    if not areas and not transformers:
+        raise ValidationError("areas", "an outage must cover at least one area or transformer")
+    if not isinstance(data.starts_at, datetime) or data.starts_at.tzinfo is None:
+        raise ValidationError("starts_at", "a date and time with a UTC offset is needed")
+    if data.restore_eta is not None:
+        if not isinstance(data.restore_eta, datetime) or data.restore_eta.tzinfo is None:
+            raise ValidationError("restore_eta", "a date and time with a UTC offset is needed")
+        if data.restore_eta <= data.starts_at:
+            raise ValidationError("restore_eta", "must be later than starts_at")
+    return OutageInput(
+        id=data.id,
+        kind=kind,
+        starts_at=data.starts_at,
+        restore_eta=data.restore_eta,
+        status=status,
+        areas=areas,
+        transformers=transformers,
+        cause=data.cause.strip(),
+    )
+
+
+def _choices(enum: type[OutageKind] | type[OutageStatus]) -> str:
+    return ", ".join(m.value for m in enum)
+
+
+async def upsert_outage(
+    session: AsyncSession, data: OutageInput, now: datetime
+) -> tuple[OutageInfo, bool]:
+    """Insert or replace an outage inside the caller's transaction; True when it was new."""
+    data = validate_outage(data)
+    row = await session.get(Outage, data.id)
+    created = row is None
+    if row is None:
+        row = Outage(id=data.id)
+        session.add(row)
+    else:
+        # Replace coverage wholesale: dispatch sends the outage's full extent each time.
+        await session.execute(delete(OutageArea).where(OutageArea.outage_id == data.id))
+        await session.execute(
+            delete(OutageTransformer).where(OutageTransformer.outage_id == data.id)
+        )
+        await session.flush()
+        await session.refresh(row, ["areas", "transformers"])
+    status = OutageStatus(data.status)
+    row.kind = OutageKind(data.kind)
+    row.starts_at = data.starts_at
+    row.restore_eta = data.restore_eta
+    row.cause = data.cause
+    if status is OutageStatus.RESTORED and row.status != OutageStatus.RESTORED:
+        row.restored_at = now
+    elif status is not OutageStatus.RESTORED:
+        row.restored_at = None
+    row.status = status
+    row.updated_at = now
+    row.areas = [OutageArea(area=a) for a in data.areas]
+    row.transformers = [OutageTransformer(transformer=t) for t in data.transformers]
+    await session.flush()
+    return outage_info(row), created
+
+
+def _covering(customer: CustomerInfo) -> Select[Outage]:
+    by_area = select(OutageArea.outage_id).where(OutageArea.area == customer.area)
+    by_transformer = select(OutageTransformer.outage_id).where(
+        OutageTransformer.transformer == customer.transformer
+    )
+    return select(Outage).where(or_(Outage.id.in_(by_area), Outage.id.in_(by_transformer)))
+
+
+class Outages:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def affecting(self, customer: CustomerInfo, now: datetime | None = None) -> OutageReport:
+        """Current outages covering the customer's premises, and planned ones starting soon."""
+        now = now or datetime.now(UTC)
+        query = _covering(customer).where(Outage.status != OutageStatus.RESTORED)
+        query = query.where(Outage.starts_at <= now + PLANNED_HORIZON).order_by(Outage.starts_at)
+        async with self._db.sessionmaker() as session:
+            rows = [outage_info(row) for row in await session.scalars(query)]
+        active = [o for o in rows if _is_current(o, now)]
+        planned = [o for o in rows if o.status is OutageStatus.SCHEDULED and o.starts_at > now]
+        return OutageReport(active=active, planned_soon=planned)
+
+    async def find_active_for(
+        self, customer: CustomerInfo, now: datetime | None = None
+    ) -> OutageInfo | None:
+        """The current outage to link a repair report to: a transformer-level one first."""
+        active = (await self.affecting(customer, now)).active
+        for outage in active:
+            if customer.transformer in outage.transformers:
+                return outage
+        return active[0] if active else None
+
+    async def get(self, outage_id: str) -> OutageInfo | None:
+        async with self._db.sessionmaker() as session:
+            row = await session.get(Outage, outage_id)
+            return outage_info(row) if row is not None else None
+
+    async def upsert(self, data: OutageInput, now: datetime | None = None) -> OutageInfo:
+        """Create or update an outage (the dispatch feed). Raises `ValidationError`."""
+        async with self._db.sessionmaker() as session, session.begin():
+            info, _ = await upsert_outage(session, data, now or datetime.now(UTC))
+        return info
+
+    async def restore(self, outage_id: str, at: datetime | None = None) -> OutageInfo:
+        """Mark an outage restored at `at`. Raises `NotFound`."""
+        at = at or datetime.now(UTC)
+        if at.tzinfo is None:
+            raise ValidationError("restored_at", "a date and time with a UTC offset is needed")
+        async with self._db.sessionmaker() as session, session.begin():
+            row = await session.get(Outage, outage_id)
+            if row is None:
+                raise NotFound(f"no outage {outage_id!r}")
+            row.status = OutageStatus.RESTORED
+            row.restored_at = at
+            row.updated_at = at
+            await session.flush()
+            return outage_info(row)
+
+    async def list(
+        self, area: str | None = None, status: OutageStatus | str | None = None
+    ) -> builtins.list[OutageInfo]:
+        """Outages, newest start first, optionally only those in `area` and/or with `status`."""
+        query = select(Outage).order_by(Outage.starts_at.desc(), Outage.id)
+        if area is not None:
+            query = query.where(
+                Outage.id.in_(select(OutageArea.outage_id).where(OutageArea.area == area))
+            )
+        if status is not None:
+            try:
+                query = query.where(Outage.status == OutageStatus(status))
+            except ValueError:
+                raise ValidationError(
+                    "status", f"{status!r} is not one of {_choices(OutageStatus)}"
+                ) from None
+        async with self._db.sessionmaker() as session:
+            return [outage_info(row) for row in await session.scalars(query)]
+
+
+def _is_current(outage: OutageInfo, now: datetime) -> bool:
+    if outage.status is OutageStatus.ACTIVE:
+        return True
+    return (
+        outage.status is OutageStatus.SCHEDULED
+        and outage.starts_at <= now
+        and (outage.restore_eta is None or outage.restore_eta > now)
+    )
