@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     agi_read_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for Asterisk's reply
     agi_header_limit: int = Field(default=16384, gt=0)  # bytes of agi_* environment accepted
     tts_timeout: float = Field(default=10.0, gt=0)
+    # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
+    vosk_model_zh_cn: Path | None = None
+    vosk_model_en_us: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("agi_bind", "http_bind")
