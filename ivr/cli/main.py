@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ivr.cli.prompts import prompts
 from ivr.config import Settings, SettingsError
 
 
@@ -27,6 +28,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 # Sub-commands are registered here, explicitly, one line each.
+cli.add_command(prompts)
 
 
 def main() -> None:

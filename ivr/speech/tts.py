@@ -24,7 +24,14 @@ from ivr.config import Settings
 from ivr.speech.prompt_cache import PromptCache, discard, prompt_key, publish, temp_path
 from ivr.speech.tts_worker import TtsError, TtsWorker
 
-__all__ = ["DEFAULT_VOICES", "EspeakSynthesizer", "SilentSynthesizer", "Synthesizer", "TtsError"]
+__all__ = [
+    "DEFAULT_VOICES",
+    "CachingSynthesizer",
+    "EspeakSynthesizer",
+    "SilentSynthesizer",
+    "Synthesizer",
+    "TtsError",
+]
 
 # `cmn-latn-pinyin`, not `cmn`: espeak-ng turns characters into tone-numbered pinyin, and the
 # plain `cmn` voice then reads those tone digits as English numbers ("ni two hao three").
@@ -36,6 +43,12 @@ PIPELINE_VERSION = "1"  # bump when the resampling or file layout changes
 class Synthesizer(Protocol):
     async def render(self, text: str, language: str) -> Path:
         """Render `text` (or find it in the cache) and return the path without extension."""
+        ...
+
+
+class CachingSynthesizer(Synthesizer, Protocol):
+    async def is_cached(self, text: str, language: str) -> bool:
+        """Whether `render` would find the prompt already rendered."""
         ...
 
 
@@ -75,11 +88,9 @@ class EspeakSynthesizer:
 
         return await self.cache.get_or_render(base, render_new)
 
-    def is_cached(self, text: str, language: str) -> bool:
-        """Whether `text` is already rendered (valid once `engine_version()` has been awaited)."""
-        if self._engine is None:
-            return False
-        key = prompt_key(text, engine=self._engine, voice=self._voice(language), rate=self.rate)
+    async def is_cached(self, text: str, language: str) -> bool:
+        engine = await self.engine_version()
+        key = prompt_key(text, engine=engine, voice=self._voice(language), rate=self.rate)
         return self.cache.is_complete(self.cache.base(language, key))
 
     async def engine_version(self) -> str:
@@ -167,9 +178,15 @@ class SilentSynthesizer:
         self.silence_ms = silence_ms
         self.rendered = 0
 
-    async def render(self, text: str, language: str) -> Path:
+    async def is_cached(self, text: str, language: str) -> bool:
+        return self.cache.is_complete(self._base(text, language))
+
+    def _base(self, text: str, language: str) -> Path:
         key = prompt_key(text, engine=self.ENGINE, voice=language, rate=0)
-        base = self.cache.base(language, key)
+        return self.cache.base(language, key)
+
+    async def render(self, text: str, language: str) -> Path:
+        base = self._base(text, language)
 
         async def render_new(base: Path) -> None:
             base.parent.mkdir(parents=True, exist_ok=True)

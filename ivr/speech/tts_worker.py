@@ -26,8 +26,11 @@ class TtsError(Exception):
 class TtsWorker:
     """One worker process, used by one render at a time."""
 
-    def __init__(self, timeout: float) -> None:
+    DEFAULT_COMMAND = (sys.executable, "-m", "ivr.speech.tts_worker")
+
+    def __init__(self, timeout: float, command: tuple[str, ...] = DEFAULT_COMMAND) -> None:
         self.timeout = timeout
+        self.command = command
         self._proc: asyncio.subprocess.Process | None = None
 
     async def synthesize(self, text: str, voice: str, rate: int, out: Path) -> None:
@@ -58,7 +61,7 @@ class TtsWorker:
     async def _ensure_started(self) -> asyncio.subprocess.Process:
         if self._proc is None or self._proc.returncode is not None:
             self._proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "ivr.speech.tts_worker",
+                *self.command,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,

@@ -1,0 +1,81 @@
+"""Rendering every static prompt ahead of calls: `ivr prompts build`, `ivr serve` start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from ivr.speech.tts import CachingSynthesizer
+
+_FORMATTER = string.Formatter()
+
+
+@dataclass
+class BuildResult:
+    rendered: int = 0
+    cached: int = 0
+    dynamic: int = 0  # prompts with {values}: rendered on demand during calls
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (language, name, error)
+
+
+def is_dynamic(text: str) -> bool:
+    return any(name is not None for _, name, _, _ in _FORMATTER.parse(text))
+
+
+def load_prompt_texts(prompts_dir: Path) -> dict[str, dict[str, str]]:
+    """`prompts/<language>.yaml` as {language: {name: text}}; `ivr flows check` validates them."""
+    texts: dict[str, dict[str, str]] = {}
+    for path in sorted(prompts_dir.glob("*.yaml")):
+        doc: Any = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, Mapping):
+            raise ValueError(f"{path}: expected a mapping of prompt name to text")
+        texts[path.stem] = {str(k): str(v).strip() for k, v in doc.items() if isinstance(v, str)}
+    return texts
+
+
+async def build_prompts(
+    prompts: Mapping[str, Mapping[str, str]],
+    synth: CachingSynthesizer,
+    *,
+    on_done: Callable[[str, str], None] | None = None,
+    concurrency: int = 4,
+) -> BuildResult:
+    """Render every static prompt not yet in the cache; a failure is counted, not fatal.
+
+    `on_done(language, name)` is called after each static prompt (for a progress bar).
+    """
+    result = BuildResult()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(language: str, name: str, text: str) -> None:
+        async with gate:
+            try:
+                if await synth.is_cached(text, language):
+                    result.cached += 1
+                else:
+                    await synth.render(text, language)
+                    result.rendered += 1
+            except Exception as exc:  # one bad prompt must not stop the others
+                result.failed.append((language, name, str(exc)))
+            if on_done is not None:
+                on_done(language, name)
+
+    jobs = []
+    for language, texts in prompts.items():
+        for name, text in texts.items():
+            if is_dynamic(text):
+                result.dynamic += 1
+            else:
+                jobs.append(one(language, name, text))
+    await asyncio.gather(*jobs)
+    return result
+
+
+def static_count(prompts: Mapping[str, Mapping[str, str]]) -> int:
+    return sum(not is_dynamic(t) for texts in prompts.values() for t in texts.values())
