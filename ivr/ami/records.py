@@ -37,7 +37,7 @@ class RingAttempt:
 
     @property
     def ring_seconds(self) -> float | None:
-        return None if self.ended_at is None else self.ended_at - self.started_at
+        return None if self.ended_at is None else _seconds(self.ended_at - self.started_at)
 
 
 @dataclass
@@ -69,11 +69,12 @@ class QueueLeg:
     def wait_seconds(self) -> float | None:
         """Join to answer, or join to leaving unanswered; None while still waiting."""
         end = self.connected_at if self.connected_at is not None else self.left_at
-        return None if end is None else end - self.joined_at
+        return None if end is None else _seconds(end - self.joined_at)
 
     def within(self, threshold: float) -> bool:
         """Answered by an agent within `threshold` seconds of joining."""
-        return self.connected_at is not None and self.connected_at - self.joined_at <= threshold
+        wait = self.wait_seconds
+        return self.connected_at is not None and wait is not None and wait <= threshold
 
 
 @dataclass
@@ -91,7 +92,7 @@ class CallRecord:
 
     @property
     def pickup_seconds(self) -> float | None:
-        return None if self.answered_at is None else self.answered_at - self.started_at
+        return None if self.answered_at is None else _seconds(self.answered_at - self.started_at)
 
     def picked_up_within(self, threshold: float) -> bool:
         pickup = self.pickup_seconds
@@ -187,6 +188,11 @@ def service_level(
         inbound_calls=inbound,
         picked_up_within_three_rings=picked_up,
     )
+
+
+def _seconds(delta: float) -> float:
+    """A difference of epoch timestamps, to the microsecond Asterisk stamps events with."""
+    return round(delta, 6)
 
 
 def _in_range(moment: float, since: float | None, until: float | None) -> bool:
