@@ -7,7 +7,11 @@ import sys
 
 import click
 
+from ivr.cli.db import db
+from ivr.cli.demo import demo
+from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
+from ivr.cli.tokens import token
 from ivr.config import Settings, SettingsError
 
 
@@ -29,6 +33,10 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 # Sub-commands are registered here, explicitly, one line each.
 cli.add_command(prompts)
+cli.add_command(db)
+cli.add_command(import_)
+cli.add_command(token)
+cli.add_command(demo)
 
 
 def main() -> None:
