@@ -15,10 +15,11 @@ import re
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from ivr.agi.channel import (
     AgiError,
+    Channel,
     ChannelHangup,
     ChannelLost,
     DigitsResult,
@@ -173,6 +174,8 @@ class AgiChannel:
             return
         try:
             await self.command("HANGUP")
+        except ChannelHangup:
+            pass  # the caller hung up first
         finally:
             self._gone = True
 
@@ -270,3 +273,7 @@ def _check_digits(digits: str) -> None:
 def _check_variable(name: str) -> None:
     if not _VARIABLE.fullmatch(name):
         raise AgiError(f"not a channel variable name: {name!r}")
+
+
+if TYPE_CHECKING:  # mypy proves AgiChannel satisfies the Channel protocol
+    _protocol_check: type[Channel] = AgiChannel
