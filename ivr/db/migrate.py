@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from ivr.db.session import ensure_sqlite_dir
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -30,6 +32,7 @@ def head_revision() -> str:
 
 def upgrade_database(url: str) -> None:
     """Bring the database at `url` to the newest schema. Must not be called from a running loop."""
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), "head")
 
 

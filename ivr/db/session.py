@@ -44,10 +44,8 @@ class Database:
     @classmethod
     def from_url(cls, url: str) -> Database:
         """`url` is an async SQLAlchemy URL (`sqlite+aiosqlite:///...`, `postgresql+asyncpg://...`)."""
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if make_url(url).get_backend_name() == "sqlite":
+            ensure_sqlite_dir(url)
             engine = create_async_engine(
                 url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             )
@@ -88,6 +86,13 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the directory of a SQLite database file, so a fresh install needs no `mkdir`."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
