@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     agi_read_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for Asterisk's reply
     agi_header_limit: int = Field(default=16384, gt=0)  # bytes of agi_* environment accepted
     tts_timeout: float = Field(default=10.0, gt=0)
+    shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
     # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
     vosk_model_zh_cn: Path | None = None
     vosk_model_en_us: Path | None = None

@@ -9,8 +9,10 @@ import click
 
 from ivr.cli.db import db
 from ivr.cli.demo import demo
+from ivr.cli.flows import flows
 from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
+from ivr.cli.serve import serve
 from ivr.cli.tokens import token
 from ivr.config import Settings, SettingsError
 
@@ -32,6 +34,8 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 # Sub-commands are registered here, explicitly, one line each.
+cli.add_command(flows)
+cli.add_command(serve)
 cli.add_command(prompts)
 cli.add_command(db)
 cli.add_command(import_)

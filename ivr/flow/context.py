@@ -38,7 +38,7 @@ class CallContext:
     queue: str | None = None
     account: str | None = None  # the premises the call is about, once known
 
-    def record(self, kind: str, **data: Any) -> None:
+    def record(self, kind: str, /, **data: Any) -> None:
         """Append a journey event (kept in memory; written with the call record at the end)."""
         self.journey.append(JourneyEvent(at=datetime.now(UTC), kind=kind, data=data))
 

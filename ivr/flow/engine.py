@@ -136,6 +136,7 @@ class CallRunner:
             await self.services.calls.start(
                 ctx.channel.uniqueid, caller=ctx.channel.caller_number, language=ctx.language,
                 flow_name=flow, flow_version=version, started_at=started)
+            await self.services.calls.answered(ctx.channel.uniqueid, ctx.journey[-1].at)
         except Exception:
             # The caller is still served; the journey is written at the end if the database is back.
             log.exception("call %s from %s: could not record the call start",
@@ -145,7 +146,7 @@ class CallRunner:
         try:
             await self.services.calls.finish(
                 ctx.channel.uniqueid, outcome=ctx.outcome or "error", queue=ctx.queue,
-                account=ctx.account, language=ctx.language, ended_at=datetime.now(UTC),
-                events=ctx.journey)
+                account=ctx.account, ended_at=datetime.now(UTC), events=ctx.journey,
+                caller=ctx.channel.caller_number)
         except Exception:
             log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)

@@ -21,5 +21,5 @@ class FlowServices:
     calls: CallLog
 
     @classmethod
-    def from_database(cls, db: Database) -> FlowServices:
-        return cls(Customers(db), Outages(db), Tickets(db), Bills(db), CallLog(db))
+    def from_database(cls, db: Database, timezone: str) -> FlowServices:
+        return cls(Customers(db), Outages(db), Tickets(db, timezone), Bills(db), CallLog(db))

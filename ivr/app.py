@@ -1,0 +1,142 @@
+"""`ivr serve`: the FastAGI server and the web/API server in one asyncio process.
+
+Start-up refuses to run on an unmigrated database or a flow set with problems, so a wrong
+deployment fails loudly at once rather than on the first caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from ivr.agi.server import AgiServer
+from ivr.agi.session import AgiChannel
+from ivr.config import Settings
+from ivr.db.session import Database
+from ivr.flow.engine import CallRunner
+from ivr.flow.registry import FlowRegistry
+from ivr.flow.services import FlowServices
+from ivr.speech.build import build_prompts, load_prompt_texts
+from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
+from ivr.web.app import HealthSource, create_web_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Hotline:
+    """The running pieces, so tests and benchmarks can start exactly what `ivr serve` starts."""
+
+    settings: Settings
+    db: Database
+    registry: FlowRegistry
+    synth: CachingSynthesizer
+    runner: CallRunner
+    agi: AgiServer
+    web_runner: web.AppRunner | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def agi_port(self) -> int:
+        return self.agi.port
+
+    @property
+    def http_port(self) -> int:
+        assert self.web_runner is not None
+        for site in self.web_runner.sites:
+            server = getattr(site, "_server", None)
+            if server is not None and server.sockets:
+                port: int = server.sockets[0].getsockname()[1]
+                return port
+        raise RuntimeError("the web server is not listening")
+
+    async def render_prompts(self) -> None:
+        """Render every static prompt that is not cached yet, so callers never wait for them."""
+        texts = load_prompt_texts(self.settings.prompts_dir)
+        result = await build_prompts(texts, self.synth)
+        log.info("prompts: %d rendered, %d cached, %d dynamic, %d failed",
+                 result.rendered, result.cached, result.dynamic, len(result.failed))
+        for language, name, problem in result.failed:
+            log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
+
+    async def _watch_flows(self) -> None:
+        async for ok in self.registry.watch():
+            if ok:
+                await self.render_prompts()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.agi.close(grace=self.settings.shutdown_grace)
+        if self.web_runner is not None:
+            await self.web_runner.cleanup()
+        aclose = getattr(self.synth, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        await self.db.close()
+
+
+async def start_hotline(settings: Settings, *, synth: CachingSynthesizer | None = None,
+                        watch: bool = True, render: bool = True) -> Hotline:
+    """Check, then start everything; on any failure nothing is left running."""
+    db = Database.from_settings(settings)
+    try:
+        await db.check_migrated()
+        registry = FlowRegistry(settings.flows_dir, settings.prompts_dir)
+    except Exception:
+        await db.close()
+        raise
+    synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
+    runner = CallRunner(flows=registry.current, services=FlowServices.from_database(db, settings.timezone),
+                        synth=synth, default_language=settings.default_language,
+                        outbound_dial=settings.outbound_dial, ring_seconds=settings.ring_seconds,
+                        timezone=settings.timezone)
+
+    async def handle_call(channel: AgiChannel) -> None:
+        # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
+        await runner.handle(channel, channel.script or "hotline")
+
+    agi = AgiServer(handle_call, header_limit=settings.agi_header_limit,
+                    read_timeout=settings.agi_read_timeout)
+    hotline = Hotline(settings, db, registry, synth, runner, agi)
+    try:
+        if render:
+            await hotline.render_prompts()
+        host, port = settings.agi_address
+        await hotline.agi.start(host, port)
+        health = HealthSource(db=db, flows=registry, live_calls=lambda: hotline.agi.live_connections)
+        app = create_web_app(db=db, health=health, timezone=settings.timezone)
+        hotline.web_runner = web.AppRunner(app, access_log=None)
+        await hotline.web_runner.setup()
+        http_host, http_port = settings.http_address
+        await web.TCPSite(hotline.web_runner, http_host, http_port).start()
+        if watch:
+            hotline._tasks.append(asyncio.create_task(hotline._watch_flows()))
+    except BaseException:
+        await hotline.close()
+        raise
+    log.info("hotline up: FastAGI %s, web http://%s:%d/ (flows version %s)",
+             ", ".join(hotline.agi.addresses), http_host, http_port, registry.current().version)
+    return hotline
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM, then let live calls finish (up to the shutdown grace)."""
+    hotline = await start_hotline(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await hotline.close()

@@ -1,0 +1,26 @@
+"""`ivr serve`: run the hotline (FastAGI and web/API) until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from ivr.app import serve as run_hotline
+from ivr.config import Settings
+from ivr.db.session import DatabaseNotMigrated
+from ivr.flow.problems import FlowConfigError
+
+
+@click.command()
+@click.pass_obj
+def serve(settings: Settings) -> None:
+    """Answer calls on IVR_AGI_BIND and serve the API on IVR_HTTP_BIND."""
+    try:
+        asyncio.run(run_hotline(settings))
+    except DatabaseNotMigrated as exc:
+        raise click.ClickException(str(exc)) from None
+    except FlowConfigError as exc:
+        raise click.ClickException(f"the flows have problems, not starting:\n{exc}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen: {exc}") from None

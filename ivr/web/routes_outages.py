@@ -1,0 +1,89 @@
+"""The dispatch feed: outages created, updated and restored as dispatch knows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from ivr.services.errors import ValidationError
+from ivr.services.outages import OutageInput, Outages
+from ivr.web.auth import allow, error
+from ivr.web.encode import respond
+from ivr.web.requests import read_json
+
+OUTAGES_KEY = web.AppKey("outages", Outages)
+_FIELDS = {"id", "kind", "areas", "transformers", "starts_at", "restore_eta", "cause", "status"}
+
+
+@allow("dispatch", "supervisor", "agent")
+async def list_outages(request: web.Request) -> web.Response:
+    try:
+        outages = await request.app[OUTAGES_KEY].list(
+            area=request.query.get("area") or None, status=request.query.get("status") or None)
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond({"outages": outages})
+
+
+@allow("dispatch", "supervisor")
+async def post_outage(request: web.Request) -> web.Response:
+    """Create or update one outage (its `id` is dispatch's); `status: restored` restores it."""
+    body = await read_json(request)
+    try:
+        data = _outage_input(body)
+        existed = await request.app[OUTAGES_KEY].get(data.id) is not None
+        outage = await request.app[OUTAGES_KEY].upsert(data)
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond(outage, status=200 if existed else 201)
+
+
+def _outage_input(body: dict[str, Any]) -> OutageInput:
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise ValidationError(unknown[0], f"unknown field (fields: {', '.join(sorted(_FIELDS))})")
+    for name in ("id", "kind", "starts_at", "status"):
+        if body.get(name) in (None, ""):
+            raise ValidationError(name, "required")
+    return OutageInput(
+        id=_text(body, "id"),
+        kind=_text(body, "kind"),
+        status=_text(body, "status"),
+        areas=_names(body, "areas"),
+        transformers=_names(body, "transformers"),
+        starts_at=_when(body, "starts_at"),
+        restore_eta=_when(body, "restore_eta") if body.get("restore_eta") else None,
+        cause=_text(body, "cause") if body.get("cause") is not None else "",
+    )
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ValidationError(name, "a string is required")
+    return value
+
+
+def _names(body: dict[str, Any], name: str) -> list[str]:
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(name, "a list of strings is required")
+    return value
+
+
+def _when(body: dict[str, Any], name: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(_text(body, name))
+    except ValueError:
+        raise ValidationError(name, "an ISO 8601 date and time is required") from None
+    if when.tzinfo is None:
+        raise ValidationError(name, "a date and time with a UTC offset is needed")
+    return when
+
+
+def add_routes(app: web.Application, outages: Outages) -> None:
+    app[OUTAGES_KEY] = outages
+    app.router.add_get("/api/outages", list_outages)
+    app.router.add_post("/api/outages", post_outage)
