@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +34,9 @@ def at(y: int, m: int, d: int, hour: int = 10) -> datetime:
         (at(2025, 11, 21), 0, at(2025, 11, 21)),
     ],
 )
-def test_add_working_days_on_the_national_calendar(start: datetime, days: int, due: datetime) -> None:
+def test_add_working_days_on_the_national_calendar(
+    start: datetime, days: int, due: datetime
+) -> None:
     result = add_working_days(start, days, SHANGHAI)
     assert result == due
     assert result.tzinfo is not None
@@ -42,7 +44,7 @@ def test_add_working_days_on_the_national_calendar(start: datetime, days: int, d
 
 def test_days_are_counted_in_the_hotline_zone() -> None:
     # 20:00 UTC on Thursday 30 Sep 2026 is already 1 Oct (a holiday) in Beijing.
-    start = datetime(2026, 9, 30, 20, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 30, 20, 0, tzinfo=UTC)
     assert add_working_days(start, 1, SHANGHAI) == at(2026, 10, 8, hour=4)
 
 

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ivr.db.enums import CallOutcome
+from ivr.db.session import Database
+from ivr.services.calls import CallLog, JourneyEvent
+from ivr.services.errors import ValidationError
+
+T0 = datetime(2025, 11, 25, 2, 0, tzinfo=UTC)
+S = timedelta(seconds=1)
+
+JOURNEY = [
+    JourneyEvent(T0 + S, "prompt", {"name": "greeting", "text": "您好"}),
+    JourneyEvent(T0 + 3 * S, "keys", {"digits": "1"}),
+    JourneyEvent(T0 + 4 * S, "lookup", {"action": "outages", "found": ["F1"]}),
+    JourneyEvent(T0 + 9 * S, "transfer", {"queue": "general"}),
+]
+
+
+async def test_a_call_from_start_to_finish(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1700.1", "+8613800138000", "zh-CN", "hotline", "abc123", T0)
+    await log.answered("1700.1", T0 + S / 2)
+    in_progress = await log.get("1700.1")
+    assert in_progress is not None and in_progress.outcome is None and in_progress.events == ()
+    await log.finish(
+        "1700.1",
+        outcome="transferred",
+        queue="general",
+        account="5100012345",
+        ended_at=T0 + 10 * S,
+        events=JOURNEY,
+    )
+    record = await log.get("1700.1")
+    assert record is not None
+    assert record.outcome is CallOutcome.TRANSFERRED and record.queue == "general"
+    assert (record.caller, record.account, record.flow_version) == (
+        "+8613800138000",
+        "5100012345",
+        "abc123",
+    )
+    assert (record.started_at, record.answered_at, record.ended_at) == (T0, T0 + S / 2, T0 + 10 * S)
+    assert [e.kind for e in record.events] == ["prompt", "keys", "lookup", "transfer"]
+    assert record.events[2].data == {"action": "outages", "found": ["F1"]}
+
+
+async def test_finish_twice_replaces_the_journey(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1700.2", None, "en-US", "hotline", "v1", T0)
+    for _ in range(2):
+        await log.finish(
+            "1700.2",
+            outcome="self_served",
+            queue=None,
+            account=None,
+            ended_at=T0 + 9 * S,
+            events=JOURNEY,
+        )
+    record = await log.get("1700.2")
+    assert record is not None and len(record.events) == 4 and record.caller is None
+
+
+async def test_finish_without_start(db: Database) -> None:
+    log = CallLog(db)
+    await log.answered("1700.3", T0)  # dropped, not an error
+    await log.finish(
+        "1700.3",
+        outcome=CallOutcome.ERROR,
+        queue="general",
+        account=None,
+        ended_at=T0 + 10 * S,
+        events=JOURNEY,
+        caller="+8613800138000",
+    )
+    record = await log.get("1700.3")
+    assert record is not None
+    assert record.started_at == T0 + S and record.outcome is CallOutcome.ERROR
+    assert record.caller == "+8613800138000"
+    assert await log.get("nope") is None
+
+
+async def test_start_twice_keeps_the_first(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1700.4", "+8613800138000", "zh-CN", "hotline", "v1", T0)
+    await log.start("1700.4", "other", "en-US", "hotline", "v2", T0 + S)
+    record = await log.get("1700.4")
+    assert record is not None and record.flow_version == "v1"
+
+
+async def test_unknown_outcome(db: Database) -> None:
+    with pytest.raises(ValidationError):
+        await CallLog(db).finish(
+            "1700.5", outcome="lost", queue=None, account=None, ended_at=T0, events=[]
+        )
