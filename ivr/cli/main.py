@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ivr.cli.call import call
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.flows import flows
@@ -41,6 +42,7 @@ cli.add_command(db)
 cli.add_command(import_)
 cli.add_command(token)
 cli.add_command(demo)
+cli.add_command(call)
 
 
 def main() -> None:

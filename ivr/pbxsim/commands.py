@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ivr.agi.codec import (
     REPLY_DEAD,
@@ -210,6 +210,20 @@ class AgiEmulator:
         if self.observer is not None:
             self.observer(event)
 
+    def _playing(self, heard: Heard) -> int:
+        """Record a prompt as it starts (a live caller reads it before answering)."""
+        self._record(heard)
+        return len(self.transcript.events) - 1
+
+    def _played(
+        self, index: int, *, interrupted_by: str | None = None, hung_up: bool = False
+    ) -> None:
+        heard = self.transcript.events[index]
+        assert isinstance(heard, Heard)
+        self.transcript.events[index] = replace(
+            heard, interrupted_by=interrupted_by, hung_up=hung_up
+        )
+
     def _end(self, reason: EndReason, detail: str = "") -> None:
         if self.transcript.ended is None:
             self.transcript.ended = reason
@@ -319,24 +333,23 @@ class AgiEmulator:
         if sound is None:
             self._record(Heard(self.clock.now, filename, None))
             return format_ok(-1, endpos=offset)
-        started = self.clock.now
+        playing = self._playing(Heard(self.clock.now, filename, sound.text))
         remaining = max(0.0, sound.seconds - offset / SAMPLE_RATE)
         response = await self.caller.peek() if escape else None
         press_at = min(self.config.reaction_seconds, remaining)
         endpos = offset + int(press_at * SAMPLE_RATE)
         if response is not None and response.kind == "hangup":
             self.caller.take()
-            self._record(Heard(started, filename, sound.text, hung_up=True))
+            self._played(playing, hung_up=True)
             await self.clock.advance(press_at)
             self._caller_gone("STREAM FILE")
             return format_ok(-1, endpos=endpos)
         if response is not None and response.kind == "keys" and response.digits[0] in escape:
             digit = self.caller.take_digits(1)
-            self._record(Heard(started, filename, sound.text, interrupted_by=digit))
+            self._played(playing, interrupted_by=digit)
             await self.clock.advance(press_at)
             self._record(KeysPressed(self.clock.now, digit, "STREAM FILE"))
             return format_ok(ord(digit), endpos=endpos)
-        self._record(Heard(started, filename, sound.text))
         await self.clock.advance(remaining)
         return format_ok(0, endpos=max(sound.samples, offset))
 
@@ -384,11 +397,12 @@ class AgiEmulator:
         if max_digits <= 0:
             return format_ok(-1)  # ast_readstring_full refuses a zero-length buffer
         prompt_seconds = sound.seconds if sound else 0.0
+        playing = self._playing(Heard(started, filename, sound.text)) if sound else None
         response = await self.caller.peek()
 
         def heard(interrupted_by: str | None = None, hung_up: bool = False) -> None:
-            if sound is not None:
-                self._record(Heard(started, filename, sound.text, interrupted_by, hung_up))
+            if playing is not None:
+                self._played(playing, interrupted_by=interrupted_by, hung_up=hung_up)
 
         if response.kind == "hangup":
             self.caller.take()
