@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -233,7 +234,7 @@ async def test_large_file_streams_with_progress(db: Database, tmp_path: Path) ->
     assert result.inserted == 1200
     size = path.stat().st_size
     assert seen[-1] == (2 * size, 2 * size)
-    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a[0] <= b[0] for a, b in pairwise(seen))
 
 
 async def test_unknown_kind_and_missing_file(db: Database, tmp_path: Path) -> None:
