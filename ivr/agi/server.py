@@ -51,8 +51,10 @@ class AgiServer:
         self.calls_total = 0  # connections that reached the handler
 
     async def start(self, host: str, port: int) -> None:
+        # A storm brings calls in bursts: a deep accept backlog keeps simultaneous connects
+        # from being dropped and retried a second later by the kernel.
         self._server = await asyncio.start_server(
-            self._serve, host, port, limit=STREAM_LIMIT, reuse_address=True
+            self._serve, host, port, limit=STREAM_LIMIT, reuse_address=True, backlog=4096
         )
         log.info("FastAGI listening on %s", ", ".join(self.addresses))
 
