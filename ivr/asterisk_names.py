@@ -9,18 +9,43 @@ from __future__ import annotations
 from typing import Final
 
 # Queues, in the order a supervisor usually reads them. `general` is also the dialplan fallback.
+# These are the names flows, the API and reports use.
 QUEUES: Final = ("repair", "billing", "complaint", "general", "emergency")
 FALLBACK_QUEUE: Final = "general"
+
+# The names Asterisk knows them by, for Queue(), QueueAdd and AMI events. They differ for one
+# queue only: app_queue reads the [general] section of queues.conf as its global settings, so a
+# queue cannot be called "general" there.
+ASTERISK_QUEUES: Final = {
+    "repair": "repair",
+    "billing": "billing",
+    "complaint": "complaint",
+    "general": "general-enquiry",
+    "emergency": "emergency",
+}
+_LOGICAL_QUEUES: Final = {v: k for k, v in ASTERISK_QUEUES.items()}
+
+
+def asterisk_queue(queue: str) -> str:
+    """The Asterisk queue for a hotline queue name (`general` -> `general-enquiry`)."""
+    return ASTERISK_QUEUES[queue]
+
+
+def hotline_queue(asterisk_name: str) -> str:
+    """The hotline's name for an Asterisk queue; unknown names pass through unchanged."""
+    return _LOGICAL_QUEUES.get(asterisk_name, asterisk_name)
+
 
 # The FastAGI script name: `AGI(agi://host:4573/hotline)`.
 AGI_SCRIPT: Final = "hotline"
 
 # Dialplan contexts the IVR relies on.
 INBOUND_CONTEXT: Final = "hotline-inbound"  # calls from the carrier (and test Local channels)
+IVR_CONTEXT: Final = "hotline-ivr"  # runs the FastAGI script, with the fallback when it fails
 AGENTS_CONTEXT: Final = "hotline-agents"  # what agent phones may dial
 OUTBOUND_CONTEXT: Final = "hotline-outbound"  # Originate targets for surveys and managers
 TEST_CONTEXT: Final = "hotline-test"  # Local-channel loopback for tests and demos
-CONTEXTS: Final = (INBOUND_CONTEXT, AGENTS_CONTEXT, OUTBOUND_CONTEXT, TEST_CONTEXT)
+CONTEXTS: Final = (INBOUND_CONTEXT, IVR_CONTEXT, AGENTS_CONTEXT, OUTBOUND_CONTEXT, TEST_CONTEXT)
 
 # The hotline's own number; sites list further numbers in asterisk-conf/hotline-numbers.conf.
 HOTLINE_NUMBER: Final = "95598"

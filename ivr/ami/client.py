@@ -29,6 +29,7 @@ from panoramisk import Manager
 from panoramisk.actions import Action
 
 from ivr.ami.codec import HeaderValue, header_items
+from ivr.asterisk_names import ASTERISK_QUEUES
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +353,8 @@ class AmiClient:
             headers["ActionID"] = action_id
         return await self.send(headers)
 
+    # Queue actions take the hotline's queue names (`general`); see ivr.asterisk_names.
+
     async def queue_add(
         self,
         queue: str,
@@ -364,7 +367,7 @@ class AmiClient:
     ) -> None:
         headers: dict[str, HeaderValue] = {
             "Action": "QueueAdd",
-            "Queue": queue,
+            "Queue": _asterisk_queue(queue),
             "Interface": interface,
             "Penalty": penalty,
             "Paused": "true" if paused else "false",
@@ -376,7 +379,9 @@ class AmiClient:
         await self.send(headers)
 
     async def queue_remove(self, queue: str, interface: str) -> None:
-        await self.send({"Action": "QueueRemove", "Queue": queue, "Interface": interface})
+        await self.send(
+            {"Action": "QueueRemove", "Queue": _asterisk_queue(queue), "Interface": interface}
+        )
 
     async def queue_pause(
         self, interface: str, paused: bool, *, queue: str | None = None, reason: str = ""
@@ -388,7 +393,7 @@ class AmiClient:
             "Paused": "true" if paused else "false",
         }
         if queue:
-            headers["Queue"] = queue
+            headers["Queue"] = _asterisk_queue(queue)
         if reason:
             headers["Reason"] = reason
         await self.send(headers)
@@ -397,3 +402,7 @@ class AmiClient:
         """Every QueueParams/QueueMember/QueueEntry event, for resynchronising state."""
         reply = await self.send({"Action": "QueueStatus"}, as_list=True)
         return [m for m in reply if m.get("Event") not in (None, "QueueStatusComplete")]
+
+
+def _asterisk_queue(queue: str) -> str:
+    return ASTERISK_QUEUES.get(queue, queue)

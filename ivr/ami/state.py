@@ -5,6 +5,7 @@
 is over, its `CallRecord` goes to the `on_call_finished` sink (the database writer) and into a
 bounded list of recent records.
 
+Queue names in records and views are the hotline's (`general`, not Asterisk's `general-enquiry`).
 Event and header names follow Asterisk 20/22 (apps/app_queue.c, main/manager_channels.c,
 main/devicestate.c). Points that matter:
 - `QueueCallerLeave` comes *before* `AgentConnect` when an agent answers; a leg is only known to
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ivr.ami.records import CallRecord, QueueLeg, RingAttempt
-from ivr.asterisk_names import INBOUND_CONTEXT
+from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
 
 Event = Mapping[str, str]
 
@@ -127,7 +128,7 @@ class HotlineState:
         *,
         ring_seconds: float = 5.0,
         wrapup_seconds: float = 10.0,
-        inbound_contexts: frozenset[str] = frozenset({INBOUND_CONTEXT}),
+        inbound_contexts: frozenset[str] = frozenset({INBOUND_CONTEXT, TEST_CONTEXT}),
         on_call_finished: Callable[[CallRecord], None] | None = None,
         keep_finished: int = 10_000,
         clock: Callable[[], float] = time.time,
@@ -174,7 +175,10 @@ class HotlineState:
             return
         now = self._timestamp(event)
         self.last_event_at = now
-        handler(_Lower(event), now)
+        headers = _Lower(event)
+        if "queue" in headers:  # records and views speak the hotline's queue names
+            headers.data["queue"] = hotline_queue(headers.data["queue"])
+        handler(headers, now)
 
     def begin_resync(self) -> None:
         """Forget live queue and membership state before replaying `QueueStatus` after a
@@ -450,19 +454,19 @@ class HotlineState:
 class _Lower(Mapping[str, str]):
     """Header lookup by lower-case name, whatever case the source mapping used."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("data",)
 
     def __init__(self, event: Event) -> None:
-        self._data = {k.lower(): v for k, v in event.items() if isinstance(v, str)}
+        self.data = {k.lower(): v for k, v in event.items() if isinstance(v, str)}
 
     def __getitem__(self, key: str) -> str:
-        return self._data[key]
+        return self.data[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+        return iter(self.data)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self.data)
 
 
 def _int(value: str | None, default: int) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader, decode, encode
+from ivr.asterisk_names import ASTERISK_QUEUES
 
 AMI_VERSION = "11.0.0"  # Asterisk 22's AMI version
 
@@ -58,7 +59,7 @@ class QueueMember:
 class SimulatedAsterisk:
     """What the simulator knows about its PBX: queue members (changed by QueueAdd & co.)."""
 
-    queues: tuple[str, ...] = ("repair", "billing", "complaint", "general", "emergency")
+    queues: tuple[str, ...] = tuple(ASTERISK_QUEUES.values())
     members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
     originate_response: str = "Success"  # or "Failure"
 

@@ -14,6 +14,7 @@ from ivr.ami.codec import UnsafeHeaderValue
 from ivr.ami.records import CallRecord, LegOutcome
 from ivr.ami.service import AmiService
 from ivr.ami.state import AgentStatus, HotlineState
+from ivr.asterisk_names import hotline_queue
 from ivr.pbxsim.ami_server import AmiSimulator, read_recording
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -90,8 +91,9 @@ async def test_reconnects_after_a_drop_mid_message_and_resyncs_state(sim: AmiSim
         assert await service.client.wait_up(3)
         members = read_recording(FIXTURES / "members_login.ami")
         for m in members:  # the simulated PBX learns the members, as QueueAdd would do
+            queue = hotline_queue(m["Queue"])
             await service.client.queue_add(
-                m["Queue"], m["Interface"], member_name=m["MemberName"], penalty=int(m["Penalty"])
+                queue, m["Interface"], member_name=m["MemberName"], penalty=int(m["Penalty"])
             )
         call = read_recording(FIXTURES / "ring_no_answer_then_answer.ami")
         sent = await sim.replay(call, drop_after=5)  # cut inside the AgentRingNoAnswer message
@@ -179,6 +181,8 @@ async def test_queue_membership_actions(sim: AmiSimulator) -> None:
         with pytest.raises(AmiActionError, match="Not there"):
             await client.queue_remove("general", "PJSIP/8001")
         await until(lambda: state.agents["PJSIP/8001"].queues == {"repair": 0})
+        assert sim.actions_named("QueueAdd")[1]["Queue"] == "general-enquiry"
+        assert sim.actions_named("QueueRemove")[0]["Queue"] == "general-enquiry"
         add = sim.actions_named("QueueAdd")[0]
         assert (add["Queue"], add["Interface"], add["Penalty"], add["MemberName"]) == (
             "repair",
