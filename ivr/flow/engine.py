@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ivr.agi.channel import Channel, ChannelHangup
+from ivr.asterisk_names import FALLBACK_QUEUE
 from ivr.flow import schema
 from ivr.flow.context import CallContext
 from ivr.flow.flowset import FlowSet
@@ -35,7 +36,6 @@ from ivr.speech.tts import Synthesizer
 log = logging.getLogger(__name__)
 
 MAX_STEPS = 500  # a flow that loops this long without ending is a flow bug, not a caller
-FALLBACK_QUEUE = "general"
 
 N = TypeVar("N", bound=schema._Node)
 _Runner = Callable[[Any, CallContext], Awaitable[str | None]]
@@ -124,11 +124,12 @@ class CallRunner:
             except Exception:
                 log.exception("call %s: apology prompt failed", ctx.channel.uniqueid)
             await transfer.queue_call(ctx, FALLBACK_QUEUE, 0)
-            ctx.outcome = "error"
         except ChannelHangup:
             ctx.record("hangup")
         except Exception:
             log.exception("call %s: fallback transfer failed", ctx.channel.uniqueid)
+        finally:
+            ctx.outcome = "error"  # the queue it reached, if any, stays in ctx.queue
 
     async def _start_record(self, ctx: CallContext, flow: str, version: str,
                             started: datetime) -> None:

@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ivr.asterisk_names import QUEUES
+
 DIGITS = "0123456789*#"
 LANGUAGES = ("zh-CN", "en-US")
-QUEUES = ("repair", "billing", "complaint", "general", "emergency")
 TICKET_KINDS = ("repair", "complaint", "report", "enquiry", "application", "suggestion", "praise")
 
 
@@ -57,6 +58,14 @@ class MenuNode(_Node):
     invalid_prompt: str = "invalid_key"
     no_input_prompt: str = "no_input"
     on_fail: str
+    # Spoken answers: option key → language → phrases. Used only where the recogniser serves
+    # the call's language; elsewhere the menu stays keypad-only. Checked in validate.py.
+    phrases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    speech_prompt: str | None = None  # the menu prompt inviting speech ("...or say repair")
+    confirm_prompt: str = "speech_confirm"  # "Did you say {choice:text}? ..."
+    not_understood_prompt: str = "speech_not_understood"
+    confirm_below: float = Field(default=0.4, ge=0, le=1)  # confidence that needs a yes
+    speech_seconds: int = Field(default=6, ge=1, le=30)  # longest answer recorded
 
     @field_validator("options")
     @classmethod

@@ -6,9 +6,9 @@ A response script is a list, one entry per time the IVR waits for input:
   - `"h"` or `"hangup"`: the caller hangs up instead of answering.
 
 A response is consumed only by a command that listens: WAIT FOR DIGIT and GET DATA take
-silence, hang-ups and digits; STREAM FILE takes a hang-up, or a digit when that digit is one of
-its escape digits, otherwise it plays to the end and the response waits for the next command,
-like a patient caller who lets the menu finish. Keys left over (GET DATA stopped at its
+silence, hang-ups and digits; STREAM FILE takes a digit when that digit is one of its escape
+digits, otherwise it plays to the end and the response waits for the next command, like a
+patient caller who lets the menu finish (a hang-up in the middle of a prompt: `hangup_after`). Keys left over (GET DATA stopped at its
 maximum, STREAM FILE took only the first digit) stay pending for the next listening command,
 as keys typed ahead do on a real line; only a lone `#` after an entry that filled GET DATA's
 maximum is dropped, as Asterisk drops it between commands.

@@ -338,12 +338,8 @@ class AgiEmulator:
         response = await self.caller.peek() if escape else None
         press_at = min(self.config.reaction_seconds, remaining)
         endpos = offset + int(press_at * SAMPLE_RATE)
-        if response is not None and response.kind == "hangup":
-            self.caller.take()
-            self._played(playing, hung_up=True)
-            await self.clock.advance(press_at)
-            self._caller_gone("STREAM FILE")
-            return format_ok(-1, endpos=endpos)
+        # A hang-up waits for a question (GET DATA, WAIT FOR DIGIT): the caller lets a prompt
+        # play out; hanging up mid-prompt is what `hangup_after` is for.
         if response is not None and response.kind == "keys" and response.digits[0] in escape:
             digit = self.caller.take_digits(1)
             self._played(playing, interrupted_by=digit)

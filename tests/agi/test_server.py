@@ -140,7 +140,7 @@ async def test_hangup_after_every_command_ends_the_flow(running: Any, after: int
     assert server.live_connections == 0
 
 
-@pytest.mark.parametrize("command", ["stream_file", "get_data", "wait_for_digit"])
+@pytest.mark.parametrize("command", ["get_data", "wait_for_digit"])
 async def test_caller_hangs_up_while_listening(running: Any, command: str) -> None:
     async def script(ch: AgiChannel, rec: Recorder) -> None:
         await ch.answer()

@@ -105,8 +105,15 @@ async def test_wait_for_digit() -> None:
     assert await pbx.handle("WAIT FOR DIGIT -1") == "200 result=42\n"
 
 
-@pytest.mark.parametrize("command", ["WAIT FOR DIGIT 3000", "GET DATA acct 3000 4",
-                                     'STREAM FILE menu "1"'])
+async def test_hangup_waits_for_a_question_while_a_prompt_plays_out() -> None:
+    pbx = emulator("h")
+    assert (await pbx.handle('STREAM FILE menu "1"')).startswith("200 result=0 ")
+    assert not pbx.dead
+    assert (await pbx.handle("WAIT FOR DIGIT 3000")).endswith("\nHANGUP\n")
+    assert pbx.dead
+
+
+@pytest.mark.parametrize("command", ["WAIT FOR DIGIT 3000", "GET DATA acct 3000 4"])
 async def test_caller_hangup_then_dead_channel(command: str) -> None:
     pbx = emulator("h")
     reply = await pbx.handle(command)

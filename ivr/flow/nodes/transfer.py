@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from ivr.asterisk_names import asterisk_queue
 from ivr.flow.context import CallContext
 from ivr.flow.schema import QUEUES, TransferNode
 
@@ -31,6 +32,6 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> None:
                                "yes" if ctx.vars.get("verified_account") == ctx.account else "no")
     ctx.record("transfer", queue=queue, priority=priority)
     ctx.outcome, ctx.queue = "transferred", queue
-    await channel.exec("Queue", queue)
+    await channel.exec("Queue", asterisk_queue(queue))
     status = await channel.get_variable("QUEUESTATUS")
     ctx.record("queue_result", queue=queue, status=status)
