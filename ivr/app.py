@@ -21,6 +21,7 @@ from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.flow.services import FlowServices
+from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
@@ -98,7 +99,8 @@ async def start_hotline(settings: Settings, *, synth: CachingSynthesizer | None 
     runner = CallRunner(flows=registry.current, services=FlowServices.from_database(db, settings.timezone),
                         synth=synth, default_language=settings.default_language,
                         outbound_dial=settings.outbound_dial, ring_seconds=settings.ring_seconds,
-                        timezone=settings.timezone)
+                        timezone=settings.timezone, recognizer=recognizer_from_settings(settings),
+                        recordings_dir=settings.data_dir / "recordings")
 
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.

@@ -16,6 +16,7 @@ from ivr.speech.tts import Synthesizer
 if TYPE_CHECKING:
     from ivr.flow.flowset import FlowSet
     from ivr.flow.services import FlowServices
+    from ivr.flow.speech_input import CallSpeech
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class CallContext:
     outcome: str | None = None  # self_served | transferred | caller_hung_up | error
     queue: str | None = None
     account: str | None = None  # the premises the call is about, once known
+    speech: CallSpeech | None = None  # spoken menu answers; None: keys only
 
     def record(self, kind: str, /, **data: Any) -> None:
         """Append a journey event (kept in memory; written with the call record at the end)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,9 @@ from ivr.flow.nodes import (
     transfer,
 )
 from ivr.flow.services import FlowServices
+from ivr.flow.speech_input import CallSpeech
 from ivr.services.phones import mask_phone
+from ivr.speech.asr import Recognizer
 from ivr.speech.tts import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -62,8 +65,11 @@ class CallRunner:
 
     def __init__(self, *, flows: Callable[[], FlowSet], services: FlowServices,
                  synth: Synthesizer, default_language: str, outbound_dial: str,
-                 ring_seconds: float, timezone: str) -> None:
+                 ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
+                 recordings_dir: Path = Path("var/recordings")) -> None:
         self._flows = flows
+        self.recognizer = recognizer  # None: menus are keypad-only
+        self.recordings_dir = recordings_dir
         self.services = services
         self.synth = synth
         self.default_language = default_language
@@ -79,6 +85,8 @@ class CallRunner:
                           language=self.default_language, outbound_dial=self.outbound_dial,
                           ring_seconds=self.ring_seconds, tz=self.tz)
         uniqueid = channel.uniqueid
+        if self.recognizer is not None:
+            ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
         try:
             await channel.answer()
             ctx.record("answered")
@@ -94,6 +102,8 @@ class CallRunner:
             ctx.outcome = "error"
             await self._fallback(ctx)
         ctx.outcome = ctx.outcome or "self_served"
+        if ctx.speech is not None:
+            await ctx.speech.close()
         await self._finish_record(ctx)
         return ctx
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from ivr.flow import schema
@@ -51,6 +51,8 @@ def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
                        else node.validate_with if isinstance(node, schema.CollectNode) else None)
         if action_name is not None:
             yield from _check_action(problem, name, node, action_name, actions)
+        if isinstance(node, schema.MenuNode) and node.phrases:
+            yield from _check_phrases(problem, name, node, prompts)
         if isinstance(node, schema.CollectNode) and node.min_digits > node.max_digits:
             yield problem(name, "min_digits", "larger than max_digits", "nodes", name, "min_digits")
     for name in sorted(set(flow.nodes) - _reachable(flow)):
@@ -80,6 +82,51 @@ def _check_action(problem: object, name: str, node: schema._Node, action_name: s
     for outcome in sorted(action.outcomes - set(node.outcomes)):
         yield problem(name, "outcomes", f"outcome '{outcome}' of action '{action_name}' "
                       "goes nowhere", "nodes", name, "outcomes")
+
+
+_ProblemAt = Callable[..., Problem]
+
+
+def _check_phrases(problem: _ProblemAt, name: str, node: schema.MenuNode,
+                   prompts: PromptCatalog) -> Iterator[Problem]:
+    """Spoken answers: each names a real option and a known language, none empty or ambiguous."""
+    here = ("nodes", name, "phrases")
+    owner: dict[tuple[str, str], str] = {}  # (language, phrase) → option, to find duplicates
+    for option, by_language in node.phrases.items():
+        if option not in node.options:
+            yield problem(name, f"phrases.{option}", f"no option '{option}' in this menu "
+                          f"(options: {', '.join(node.options)})", *here, option)
+        if not by_language:
+            yield problem(name, f"phrases.{option}", "no phrases", *here, option)
+        for language, phrases in by_language.items():
+            key = f"phrases.{option}.{language}"
+            if language not in schema.LANGUAGES:
+                yield problem(name, key, f"unknown language '{language}'"
+                              f"{did_you_mean(language, schema.LANGUAGES)}",
+                              *here, option, language)
+                continue
+            if not phrases:
+                yield problem(name, key, "no phrases", *here, option, language)
+            for index, phrase in enumerate(phrases):
+                spoken = " ".join(phrase.lower().split())
+                if not spoken:
+                    yield problem(name, f"{key}.{index}", "empty phrase",
+                                  *here, option, language, index)
+                elif (language, spoken) in owner and owner[language, spoken] != option:
+                    yield problem(name, f"{key}.{index}", f"'{phrase}' is also a phrase of "
+                                  f"option '{owner[language, spoken]}'",
+                                  *here, option, language, index)
+                else:
+                    owner[language, spoken] = option
+    speech_prompts = {"speech_prompt": node.speech_prompt, "confirm_prompt": node.confirm_prompt,
+                      "not_understood_prompt": node.not_understood_prompt}
+    for key, prompt in speech_prompts.items():
+        if prompt is None:
+            yield problem(name, key, "missing: a menu with phrases needs a prompt that invites "
+                          "speech", "nodes", name, "phrases")
+        elif prompt not in prompts.names():
+            yield problem(name, key, f"unknown prompt '{prompt}'"
+                          f"{did_you_mean(prompt, prompts.names())}", "nodes", name, key)
 
 
 def _reachable(flow: Flow) -> set[str]:
