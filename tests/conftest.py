@@ -27,6 +27,8 @@ from ivr.db.models import Base, Customer
 from ivr.db.session import Database
 
 POSTGRES_ENV = "IVR_TEST_POSTGRES_URL"
+# A running hotline and the PBX simulator to call it, for the flow and API tests.
+pytest_plugins = ["tests.hotline"]
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from ivr.services.calls import CallLog, CallRecord
 from ivr.services.outages import OutageInput, Outages
 from ivr.speech.tts import SilentSynthesizer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CALLER = "+8613800138000"  # the default customer's phone (tests/conftest.py add_customer)
 ACCOUNT = "5100012345"
 

@@ -11,7 +11,7 @@ from ivr.pbxsim.transcript import CallTranscript, EndReason
 from ivr.services.calls import CallRecord
 from ivr.services.tickets import Tickets
 from tests.conftest import CustomerFactory
-from tests.flow.conftest import ACCOUNT, Dial, add_bills, add_outage
+from tests.hotline import ACCOUNT, Dial, add_bills, add_outage
 
 PATHS = {
     "outage": ("1", ""),

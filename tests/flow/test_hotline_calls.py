@@ -15,7 +15,7 @@ from ivr.services.calls import CallRecord
 from ivr.services.tickets import Tickets
 from ivr.speech.build import load_prompt_texts
 from tests.conftest import CustomerFactory
-from tests.flow.conftest import ACCOUNT, ROOT, Dial, add_bills, add_outage
+from tests.hotline import ACCOUNT, ROOT, Dial, add_bills, add_outage
 
 ZH = load_prompt_texts(ROOT / "prompts")["zh-CN"]
 EN = load_prompt_texts(ROOT / "prompts")["en-US"]
