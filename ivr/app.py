@@ -60,8 +60,13 @@ class Hotline:
         """Render every static prompt that is not cached yet, so callers never wait for them."""
         texts = load_prompt_texts(self.settings.prompts_dir)
         result = await build_prompts(texts, self.synth)
-        log.info("prompts: %d rendered, %d cached, %d dynamic, %d failed",
-                 result.rendered, result.cached, result.dynamic, len(result.failed))
+        log.info(
+            "prompts: %d rendered, %d cached, %d dynamic, %d failed",
+            result.rendered,
+            result.cached,
+            result.dynamic,
+            len(result.failed),
+        )
         for language, name, problem in result.failed:
             log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
 
@@ -85,8 +90,13 @@ class Hotline:
         await self.db.close()
 
 
-async def start_hotline(settings: Settings, *, synth: CachingSynthesizer | None = None,
-                        watch: bool = True, render: bool = True) -> Hotline:
+async def start_hotline(
+    settings: Settings,
+    *,
+    synth: CachingSynthesizer | None = None,
+    watch: bool = True,
+    render: bool = True,
+) -> Hotline:
     """Check, then start everything; on any failure nothing is left running."""
     db = Database.from_settings(settings)
     try:
@@ -96,25 +106,34 @@ async def start_hotline(settings: Settings, *, synth: CachingSynthesizer | None 
         await db.close()
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
-    runner = CallRunner(flows=registry.current, services=FlowServices.from_database(db, settings.timezone),
-                        synth=synth, default_language=settings.default_language,
-                        outbound_dial=settings.outbound_dial, ring_seconds=settings.ring_seconds,
-                        timezone=settings.timezone, recognizer=recognizer_from_settings(settings),
-                        recordings_dir=settings.data_dir / "recordings")
+    runner = CallRunner(
+        flows=registry.current,
+        services=FlowServices.from_database(db, settings.timezone),
+        synth=synth,
+        default_language=settings.default_language,
+        outbound_dial=settings.outbound_dial,
+        ring_seconds=settings.ring_seconds,
+        timezone=settings.timezone,
+        recognizer=recognizer_from_settings(settings),
+        recordings_dir=settings.data_dir / "recordings",
+    )
 
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
         await runner.handle(channel, channel.script or "hotline")
 
-    agi = AgiServer(handle_call, header_limit=settings.agi_header_limit,
-                    read_timeout=settings.agi_read_timeout)
+    agi = AgiServer(
+        handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout
+    )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
         if render:
             await hotline.render_prompts()
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
-        health = HealthSource(db=db, flows=registry, live_calls=lambda: hotline.agi.live_connections)
+        health = HealthSource(
+            db=db, flows=registry, live_calls=lambda: hotline.agi.live_connections
+        )
         app = create_web_app(db=db, health=health, timezone=settings.timezone)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
@@ -125,8 +144,13 @@ async def start_hotline(settings: Settings, *, synth: CachingSynthesizer | None 
     except BaseException:
         await hotline.close()
         raise
-    log.info("hotline up: FastAGI %s, web http://%s:%d/ (flows version %s)",
-             ", ".join(hotline.agi.addresses), http_host, http_port, registry.current().version)
+    log.info(
+        "hotline up: FastAGI %s, web http://%s:%d/ (flows version %s)",
+        ", ".join(hotline.agi.addresses),
+        http_host,
+        http_port,
+        registry.current().version,
+    )
     return hotline
 
 

@@ -100,7 +100,7 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
-        """Settings from `IVR_CONFIG` (TOML, keys as field names), overridden by `IVR_*` variables."""
+        """Settings from `IVR_CONFIG` (TOML, field names as keys), overridden by `IVR_*`."""
         file_values: dict[str, Any] = {}
         config_path = os.environ.get("IVR_CONFIG")
         if config_path:

@@ -46,23 +46,34 @@ def hotline_settings(database_url: str, data_dir: Path, **overrides: Any) -> Set
 async def hotline(db: Database, database_url: str, tmp_path: Path) -> AsyncIterator[Hotline]:
     settings = hotline_settings(database_url, tmp_path)
     running = await start_hotline(
-        settings, synth=SilentSynthesizer(settings.prompt_cache_dir), watch=False)
+        settings, synth=SilentSynthesizer(settings.prompt_cache_dir), watch=False
+    )
     yield running
     await running.close()
 
 
 class Dial(Protocol):
-    def __call__(self, *responses: str, caller: str | None = CALLER,
-                 hangup_after: int | None = None,
-                 queue_status: str = "", dial_status: str = "") -> Awaitable[CallTranscript]: ...
+    def __call__(
+        self,
+        *responses: str,
+        caller: str | None = CALLER,
+        hangup_after: int | None = None,
+        queue_status: str = "",
+        dial_status: str = "",
+    ) -> Awaitable[CallTranscript]: ...
 
 
 @pytest.fixture
 def call(hotline: Hotline) -> Dial:
     """Place a call: `await call("2", "1", "1")`; responses as in `ivr.pbxsim.caller`."""
 
-    async def place(*responses: str, caller: str | None = CALLER, hangup_after: int | None = None,
-                    queue_status: str = "", dial_status: str = "") -> CallTranscript:
+    async def place(
+        *responses: str,
+        caller: str | None = CALLER,
+        hangup_after: int | None = None,
+        queue_status: str = "",
+        dial_status: str = "",
+    ) -> CallTranscript:
         config = PbxConfig()
         apps = dict(config.applications)
         if queue_status:  # Queue returns to the dialplan (no agent answered) with this status
@@ -70,8 +81,14 @@ def call(hotline: Hotline) -> Dial:
         if dial_status:
             apps["dial"] = ExecBehaviour(0, sets={"DIALSTATUS": dial_status})
         config.applications = apps
-        return await simulate_call("127.0.0.1", hotline.agi_port, caller=caller,
-                                   responses=responses, hangup_after=hangup_after, config=config)
+        return await simulate_call(
+            "127.0.0.1",
+            hotline.agi_port,
+            caller=caller,
+            responses=responses,
+            hangup_after=hangup_after,
+            config=config,
+        )
 
     return place
 
@@ -89,23 +106,38 @@ def journey(db: Database) -> Callable[[CallTranscript], Awaitable[CallRecord]]:
 async def add_outage(db: Database, **overrides: Any) -> None:
     now = datetime.now(UTC)
     values: dict[str, Any] = {
-        "id": "F-1", "kind": "fault", "status": "active", "areas": ["城东"], "transformers": [],
-        "starts_at": now - timedelta(hours=1), "restore_eta": now + timedelta(hours=2),
+        "id": "F-1",
+        "kind": "fault",
+        "status": "active",
+        "areas": ["城东"],
+        "transformers": [],
+        "starts_at": now - timedelta(hours=1),
+        "restore_eta": now + timedelta(hours=2),
         "cause": "线路故障",
     } | overrides
     await Outages(db).upsert(OutageInput(**values))
 
 
-async def add_bills(db: Database, account: str = ACCOUNT,
-                    rows: Sequence[tuple[str, str, str, str, str | None]] = (
-                        ("2026-09", "180.5", "98.20", "0", None),
-                        ("2026-10", "210", "114.30", "114.30", "2026-11-05T10:00:00+08:00"),
-                    )) -> None:
+async def add_bills(
+    db: Database,
+    account: str = ACCOUNT,
+    rows: Sequence[tuple[str, str, str, str, str | None]] = (
+        ("2026-09", "180.5", "98.20", "0", None),
+        ("2026-10", "210", "114.30", "114.30", "2026-11-05T10:00:00+08:00"),
+    ),
+) -> None:
     """(period, kwh, amount_due, amount_paid, paid_at) rows."""
     async with db.sessionmaker() as session, session.begin():
         for period, kwh, due, paid, paid_at in rows:
             year, month = map(int, period.split("-"))
-            session.add(Bill(account=account, period=period, kwh=Decimal(kwh),
-                             amount_due=Decimal(due), due_date=date(year, month, 28) + timedelta(days=10),
-                             amount_paid=Decimal(paid),
-                             paid_at=datetime.fromisoformat(paid_at) if paid_at else None))
+            session.add(
+                Bill(
+                    account=account,
+                    period=period,
+                    kwh=Decimal(kwh),
+                    amount_due=Decimal(due),
+                    due_date=date(year, month, 28) + timedelta(days=10),
+                    amount_paid=Decimal(paid),
+                    paid_at=datetime.fromisoformat(paid_at) if paid_at else None,
+                )
+            )

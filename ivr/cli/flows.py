@@ -17,19 +17,31 @@ def flows() -> None:
 
 
 @flows.command()
-@click.option("--flows-dir", type=click.Path(path_type=Path), default=None,
-              help="Flow files (default: IVR_FLOWS_DIR).")
-@click.option("--prompts-dir", type=click.Path(path_type=Path), default=None,
-              help="Prompt files (default: IVR_PROMPTS_DIR).")
+@click.option(
+    "--flows-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Flow files (default: IVR_FLOWS_DIR).",
+)
+@click.option(
+    "--prompts-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Prompt files (default: IVR_PROMPTS_DIR).",
+)
 @click.pass_obj
 def check(settings: Settings, flows_dir: Path | None, prompts_dir: Path | None) -> None:
     """Check every flow and prompt file; exit 1 listing each problem as file:line."""
     try:
-        flow_set = load_flow_set(flows_dir or settings.flows_dir, prompts_dir or settings.prompts_dir)
+        flow_set = load_flow_set(
+            flows_dir or settings.flows_dir, prompts_dir or settings.prompts_dir
+        )
     except FlowConfigError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s) found") from None
     nodes = sum(len(f.nodes) for f in flow_set.flows.values())
-    click.echo(f"ok: {len(flow_set.flows)} flows, {nodes} nodes, "
-               f"{len(flow_set.prompts.names())} prompts, version {flow_set.version}")
+    click.echo(
+        f"ok: {len(flow_set.flows)} flows, {nodes} nodes, "
+        f"{len(flow_set.prompts.names())} prompts, version {flow_set.version}"
+    )

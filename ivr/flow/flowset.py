@@ -57,8 +57,9 @@ class FlowSet:
     version: str  # content hash of every flow and prompt file: recorded with each call
 
 
-def load_flow_set(flows_dir: Path, prompts_dir: Path,
-                  actions: Mapping[str, Action] = ACTIONS) -> FlowSet:
+def load_flow_set(
+    flows_dir: Path, prompts_dir: Path, actions: Mapping[str, Action] = ACTIONS
+) -> FlowSet:
     problems: list[Problem] = []
     try:
         prompts: PromptCatalog | None = load_prompts(prompts_dir)
@@ -76,8 +77,13 @@ def load_flow_set(flows_dir: Path, prompts_dir: Path,
             problems.extend(exc.problems)
             continue
         if flow.name in flows:
-            problems.append(Problem(path, flow.line("flow"),
-                                    f"flow '{flow.name}' is also defined in {flows[flow.name].path}"))
+            problems.append(
+                Problem(
+                    path,
+                    flow.line("flow"),
+                    f"flow '{flow.name}' is also defined in {flows[flow.name].path}",
+                )
+            )
             continue
         flows[flow.name] = flow
     if prompts is not None:
@@ -95,8 +101,13 @@ def _load_flow(path: Path) -> Flow:
     problems: list[Problem] = []
     for key in doc:
         if key not in _TOP_KEYS:
-            problems.append(Problem(path, line_of(doc, [key]),
-                                    f"unknown key '{key}'{did_you_mean(str(key), _TOP_KEYS)}"))
+            problems.append(
+                Problem(
+                    path,
+                    line_of(doc, [key]),
+                    f"unknown key '{key}'{did_you_mean(str(key), _TOP_KEYS)}",
+                )
+            )
     for key in ("flow", "start", "nodes"):
         if key not in doc:
             problems.append(Problem(path, 1, f"missing '{key}'"))
@@ -115,15 +126,19 @@ def _load_flow(path: Path) -> Flow:
     return Flow(str(doc["flow"]), path, str(doc["start"]), nodes, doc)
 
 
-def _parse_node(path: Path, doc: Any, name: str,
-                raw: Any) -> tuple[schema._Node | None, list[Problem]]:
+def _parse_node(
+    path: Path, doc: Any, name: str, raw: Any
+) -> tuple[schema._Node | None, list[Problem]]:
     here = ["nodes", name]
     if not isinstance(raw, Mapping):
         return None, [Problem(path, line_of(doc, here), "expected a mapping", node=name)]
     kind = raw.get("type")
     if kind not in _NODE_MODELS:
-        message = (f"unknown node type '{kind}'{did_you_mean(str(kind), _NODE_MODELS)}"
-                   if kind is not None else "missing 'type'")
+        message = (
+            f"unknown node type '{kind}'{did_you_mean(str(kind), _NODE_MODELS)}"
+            if kind is not None
+            else "missing 'type'"
+        )
         return None, [Problem(path, line_of(doc, [*here, "type"]), message, node=name, key="type")]
     model = _NODE_MODELS[kind]
     try:

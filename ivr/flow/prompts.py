@@ -23,7 +23,7 @@ _FORMATTER = string.Formatter()
 _OWN_KINDS = frozenset({"text", "label"})
 
 
-class MissingValue(Exception):  # noqa: N818 - reads as "the prompt's value is missing"
+class MissingValue(Exception):
     """A prompt names a value the call does not have."""
 
 
@@ -107,12 +107,15 @@ def load_prompts(prompts_dir: Path) -> PromptCatalog:
                 continue
             for field, kind in kinds:
                 if kind not in VALUE_KINDS and kind not in _OWN_KINDS:
-                    problems.append(Problem(
-                        path, line,
-                        f"placeholder '{field}': unknown kind '{kind}' "
-                        f"(kinds: {', '.join(sorted(VALUE_KINDS | _OWN_KINDS))})",
-                        key=str(name),
-                    ))
+                    problems.append(
+                        Problem(
+                            path,
+                            line,
+                            f"placeholder '{field}': unknown kind '{kind}' "
+                            f"(kinds: {', '.join(sorted(VALUE_KINDS | _OWN_KINDS))})",
+                            key=str(name),
+                        )
+                    )
             prompts[str(name)] = prompt
         by_language[language] = prompts
     # Every prompt must exist in every language, with the same values in it.
@@ -123,15 +126,19 @@ def load_prompts(prompts_dir: Path) -> PromptCatalog:
             for name, prompt in prompts.items():
                 twin = other_prompts.get(name)
                 if twin is None:
-                    problems.append(Problem(
-                        prompt.path, prompt.line, f"missing in {other}.yaml", key=name))
+                    problems.append(
+                        Problem(prompt.path, prompt.line, f"missing in {other}.yaml", key=name)
+                    )
                 elif language < other and _safe_fields(prompt) != _safe_fields(twin):
-                    problems.append(Problem(
-                        twin.path, twin.line,
-                        f"placeholders differ from {language}.yaml "
-                        f"({sorted(_safe_fields(prompt))} vs {sorted(_safe_fields(twin))})",
-                        key=name,
-                    ))
+                    problems.append(
+                        Problem(
+                            twin.path,
+                            twin.line,
+                            f"placeholders differ from {language}.yaml "
+                            f"({sorted(_safe_fields(prompt))} vs {sorted(_safe_fields(twin))})",
+                            key=name,
+                        )
+                    )
     if problems:
         raise FlowConfigError(problems)
     return PromptCatalog(by_language)

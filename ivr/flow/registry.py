@@ -34,8 +34,11 @@ class FlowRegistry:
             new = load_flow_set(self.flows_dir, self.prompts_dir)
         except FlowConfigError as exc:
             self.last_error = exc
-            log.error("flow files changed but have problems; still running version %s:\n%s",
-                      self._current.version, exc)
+            log.error(
+                "flow files changed but have problems; still running version %s:\n%s",
+                self._current.version,
+                exc,
+            )
             return False
         self.last_error = None
         if new.version != self._current.version:
@@ -45,6 +48,10 @@ class FlowRegistry:
 
     async def watch(self, stop: asyncio.Event | None = None) -> AsyncIterator[bool]:
         """Reload whenever a flow or prompt file changes; yields whether each reload took."""
-        async for _changes in awatch(self.flows_dir, self.prompts_dir, stop_event=stop,
-                                     watch_filter=lambda _change, path: path.endswith(".yaml")):
+        async for _changes in awatch(
+            self.flows_dir,
+            self.prompts_dir,
+            stop_event=stop,
+            watch_filter=lambda _change, path: path.endswith(".yaml"),
+        ):
             yield self.reload()

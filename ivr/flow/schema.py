@@ -82,7 +82,7 @@ class MenuNode(_Node):
 
 
 class CollectNode(_Node):
-    """Collect digits (ended by `#` or `max_digits`) into a variable, optionally checked by an action."""
+    """Collect digits (ended by `#` or `max_digits`) into a variable, checked by an action."""
 
     type: Literal["collect"]
     prompt: str

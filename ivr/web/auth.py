@@ -1,4 +1,4 @@
-"""Bearer-token authentication and per-route roles. Routes are closed unless they say who may use them."""
+"""Bearer-token authentication and per-route roles; a route says who may use it, or is closed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ def allow(*roles: str) -> Callable[[Handler], Handler]:
     """Mark a handler with the roles that may call it (`admin` always may)."""
 
     def mark(handler: Handler) -> Handler:
-        handler.__dict__["ivr_roles"] = frozenset(roles) | ({"admin"} if PUBLIC not in roles else set())
+        handler.__dict__["ivr_roles"] = frozenset(roles) | (
+            {"admin"} if PUBLIC not in roles else set()
+        )
         return handler
 
     return mark
@@ -49,7 +51,6 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if principal is None:
         return error(401, "invalid or revoked token")
     if principal.role not in roles:
-        return error(403, f"role '{principal.role}' may not use this route",
-                     allowed=sorted(roles))
+        return error(403, f"role '{principal.role}' may not use this route", allowed=sorted(roles))
     request[PRINCIPAL_KEY] = principal
     return await handler(request)

@@ -21,7 +21,8 @@ _FIELDS = {"id", "kind", "areas", "transformers", "starts_at", "restore_eta", "c
 async def list_outages(request: web.Request) -> web.Response:
     try:
         outages = await request.app[OUTAGES_KEY].list(
-            area=request.query.get("area") or None, status=request.query.get("status") or None)
+            area=request.query.get("area") or None, status=request.query.get("status") or None
+        )
     except ValidationError as exc:
         return error(400, exc.message, field=exc.field)
     return respond({"outages": outages})

@@ -43,7 +43,8 @@ async def close_ticket(request: web.Request) -> web.Response:
         return error(400, "a text is required", field="resolution")
     try:
         ticket = await request.app[TICKETS_KEY].close(
-            _ticket_ref(request), resolution, by=request[PRINCIPAL_KEY].name)
+            _ticket_ref(request), resolution, by=request[PRINCIPAL_KEY].name
+        )
     except NotFound as exc:
         return error(404, str(exc))
     except ValidationError as exc:

@@ -1,4 +1,4 @@
-"""A caller may hang up at any moment: every step of every path ends the call cleanly and recorded."""
+"""A caller may hang up at any moment: every step of every path ends cleanly and recorded."""
 
 from __future__ import annotations
 
@@ -26,16 +26,23 @@ PATHS = {
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 async def test_hangup_at_every_step(
-        path: str, call: Dial, db: Database, add_customer: CustomerFactory,
-        journey: Callable[[CallTranscript], Awaitable[CallRecord]]) -> None:
+    path: str,
+    call: Dial,
+    db: Database,
+    add_customer: CustomerFactory,
+    journey: Callable[[CallTranscript], Awaitable[CallRecord]],
+) -> None:
     await add_customer()
     await add_outage(db)
     await add_bills(db)
     caller = "+8613700000000" if path == "bill_by_account" else "+8613800138000"
     full = await call(*PATHS[path], caller=caller)
     # Steps while the call is live: up to the IVR's HANGUP, or the Queue that took the call.
-    live = next(i for i, x in enumerate(full.exchanges, 1)
-                if x.command.startswith("HANGUP") or x.reply.endswith("HANGUP"))
+    live = next(
+        i
+        for i, x in enumerate(full.exchanges, 1)
+        if x.command.startswith("HANGUP") or x.reply.endswith("HANGUP")
+    )
     assert live > 3
     tickets_before = len(await Tickets(db).search(account=ACCOUNT))
     journeys_with_ticket = 0

@@ -22,13 +22,16 @@ Request = Callable[..., Awaitable[tuple[int, Any]]]
 @pytest.fixture
 async def api(hotline: Hotline, db: Database) -> AsyncIterator[Request]:
     """`await api(method, path, role=None, json=None)` -> (status, body)."""
-    tokens = {role: await Tokens(db).create(role, f"test-{role}")
-              for role in ("agent", "supervisor", "survey", "dispatch", "admin")}
+    tokens = {
+        role: await Tokens(db).create(role, f"test-{role}")
+        for role in ("agent", "supervisor", "survey", "dispatch", "admin")
+    }
     base = f"http://127.0.0.1:{hotline.http_port}"
     async with aiohttp.ClientSession() as session:
 
-        async def request(method: str, path: str, role: str | None = None,
-                          token: str | None = None, **kwargs: Any) -> tuple[int, Any]:
+        async def request(
+            method: str, path: str, role: str | None = None, token: str | None = None, **kwargs: Any
+        ) -> tuple[int, Any]:
             headers = {}
             if role or token:
                 headers["Authorization"] = f"Bearer {token or tokens[role or '']}"
@@ -40,8 +43,13 @@ async def api(hotline: Hotline, db: Database) -> AsyncIterator[Request]:
 
 
 OUTAGE = {
-    "id": "F-100", "kind": "fault", "status": "active", "areas": ["城东"], "transformers": [],
-    "starts_at": "2026-11-25T08:00:00+08:00", "restore_eta": "2026-11-25T12:30:00+08:00",
+    "id": "F-100",
+    "kind": "fault",
+    "status": "active",
+    "areas": ["城东"],
+    "transformers": [],
+    "starts_at": "2026-11-25T08:00:00+08:00",
+    "restore_eta": "2026-11-25T12:30:00+08:00",
     "cause": "10kV线路故障",
 }
 
@@ -53,10 +61,17 @@ async def test_health_is_open_and_says_what_is_up(api: Request) -> None:
     assert len(body["flows_version"]) == 12
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/api/calls/1.1"), ("GET", "/api/tickets"), ("GET", "/api/tickets/R1"),
-    ("POST", "/api/tickets/R1/close"), ("GET", "/api/outages"), ("POST", "/api/outages"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/api/calls/1.1"),
+        ("GET", "/api/tickets"),
+        ("GET", "/api/tickets/R1"),
+        ("POST", "/api/tickets/R1/close"),
+        ("GET", "/api/outages"),
+        ("POST", "/api/outages"),
+    ],
+)
 async def test_no_token_no_data(api: Request, method: str, path: str) -> None:
     status, body = await api(method, path)
     assert status == 401 and "token" in body["error"]
@@ -64,18 +79,22 @@ async def test_no_token_no_data(api: Request, method: str, path: str) -> None:
     assert status == 401 and body["error"] == "invalid or revoked token"
 
 
-@pytest.mark.parametrize("method,path,role", [
-    ("POST", "/api/outages", "agent"),
-    ("POST", "/api/outages", "survey"),
-    ("GET", "/api/outages", "survey"),
-    ("POST", "/api/tickets/R1/close", "survey"),
-    ("POST", "/api/tickets/R1/close", "dispatch"),
-    ("GET", "/api/tickets", "dispatch"),
-    ("GET", "/api/calls/1.1", "survey"),
-    ("GET", "/api/calls/1.1", "dispatch"),
-])
+@pytest.mark.parametrize(
+    "method,path,role",
+    [
+        ("POST", "/api/outages", "agent"),
+        ("POST", "/api/outages", "survey"),
+        ("GET", "/api/outages", "survey"),
+        ("POST", "/api/tickets/R1/close", "survey"),
+        ("POST", "/api/tickets/R1/close", "dispatch"),
+        ("GET", "/api/tickets", "dispatch"),
+        ("GET", "/api/calls/1.1", "survey"),
+        ("GET", "/api/calls/1.1", "dispatch"),
+    ],
+)
 async def test_roles_are_checked_on_every_route(
-        api: Request, method: str, path: str, role: str) -> None:
+    api: Request, method: str, path: str, role: str
+) -> None:
     status, body = await api(method, path, role=role, json={})
     assert status == 403
     assert role in body["error"]
@@ -100,12 +119,17 @@ async def test_a_revoked_token_is_refused(api: Request, db: Database) -> None:
 async def test_dispatch_creates_updates_and_restores_an_outage(api: Request) -> None:
     status, created = await api("POST", "/api/outages", role="dispatch", json=OUTAGE)
     assert status == 201 and created["status"] == "active" and created["areas"] == ["城东"]
-    status, updated = await api("POST", "/api/outages", role="dispatch",
-                                json=OUTAGE | {"restore_eta": "2026-11-25T14:00:00+08:00"})
+    status, updated = await api(
+        "POST",
+        "/api/outages",
+        role="dispatch",
+        json=OUTAGE | {"restore_eta": "2026-11-25T14:00:00+08:00"},
+    )
     assert status == 200
     assert datetime.fromisoformat(updated["restore_eta"]) == datetime(2026, 11, 25, 6, tzinfo=UTC)
-    status, restored = await api("POST", "/api/outages", role="supervisor",
-                                 json=OUTAGE | {"status": "restored"})
+    status, restored = await api(
+        "POST", "/api/outages", role="supervisor", json=OUTAGE | {"status": "restored"}
+    )
     assert status == 200 and restored["status"] == "restored"
     status, listing = await api("GET", "/api/outages?area=城东", role="agent")
     assert status == 200 and [o["id"] for o in listing["outages"]] == ["F-100"]
@@ -113,19 +137,23 @@ async def test_dispatch_creates_updates_and_restores_an_outage(api: Request) -> 
     assert listing["outages"] == []
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"kind": "storm"}, "kind"),
-    ({"status": "maybe"}, "status"),
-    ({"starts_at": "2026-11-25T08:00:00"}, "starts_at"),
-    ({"starts_at": "yesterday"}, "starts_at"),
-    ({"restore_eta": "2026-11-25T07:00:00+08:00"}, "restore_eta"),
-    ({"areas": [], "transformers": []}, "areas"),
-    ({"areas": "城东"}, "areas"),
-    ({"id": ""}, "id"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"kind": "storm"}, "kind"),
+        ({"status": "maybe"}, "status"),
+        ({"starts_at": "2026-11-25T08:00:00"}, "starts_at"),
+        ({"starts_at": "yesterday"}, "starts_at"),
+        ({"restore_eta": "2026-11-25T07:00:00+08:00"}, "restore_eta"),
+        ({"areas": [], "transformers": []}, "areas"),
+        ({"areas": "城东"}, "areas"),
+        ({"id": ""}, "id"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 async def test_outage_validation_names_the_field(
-        api: Request, change: dict[str, Any], field: str) -> None:
+    api: Request, change: dict[str, Any], field: str
+) -> None:
     status, body = await api("POST", "/api/outages", role="dispatch", json=OUTAGE | change)
     assert status == 400, body
     assert body["field"] == field
@@ -140,10 +168,16 @@ async def test_a_body_that_is_not_json_is_a_clear_400(api: Request) -> None:
 
 
 async def test_tickets_listed_read_and_closed(
-        api: Request, db: Database, add_customer: CustomerFactory) -> None:
+    api: Request, db: Database, add_customer: CustomerFactory
+) -> None:
     await add_customer()
-    ticket = await Tickets(db).open("repair", account=ACCOUNT, caller="+8613800138000",
-                                    description="no_power_home", call_uniqueid="1.1")
+    ticket = await Tickets(db).open(
+        "repair",
+        account=ACCOUNT,
+        caller="+8613800138000",
+        description="no_power_home",
+        call_uniqueid="1.1",
+    )
     status, body = await api("GET", f"/api/tickets?account={ACCOUNT}&type=repair", role="agent")
     assert status == 200 and [t["number"] for t in body["tickets"]] == [ticket.number]
     status, body = await api("GET", "/api/tickets?type=nonsense", role="agent")
@@ -153,17 +187,23 @@ async def test_tickets_listed_read_and_closed(
     assert (await api("GET", "/api/tickets/R19990101-0001", role="agent"))[0] == 404
     status, body = await api("POST", f"/api/tickets/{ticket.number}/close", role="agent", json={})
     assert status == 400 and body["field"] == "resolution"
-    status, body = await api("POST", f"/api/tickets/{ticket.number}/close", role="agent",
-                             json={"resolution": "replaced the fuse"})
+    status, body = await api(
+        "POST",
+        f"/api/tickets/{ticket.number}/close",
+        role="agent",
+        json={"resolution": "replaced the fuse"},
+    )
     assert status == 200 and body["status"] == "closed"
     assert body["history"][-1]["by"] == "test-agent"
-    status, body = await api("POST", f"/api/tickets/{ticket.number}/close", role="agent",
-                             json={"resolution": "again"})
+    status, body = await api(
+        "POST", f"/api/tickets/{ticket.number}/close", role="agent", json={"resolution": "again"}
+    )
     assert status == 409
 
 
 async def test_a_calls_journey_is_readable(
-        api: Request, call: Dial, add_customer: CustomerFactory) -> None:
+    api: Request, call: Dial, add_customer: CustomerFactory
+) -> None:
     await add_customer()
     t = await call("2", "1", "1", "")
     status, body = await api("GET", f"/api/calls/{t.uniqueid}", role="supervisor")

@@ -11,14 +11,17 @@ if TYPE_CHECKING:
     from ivr.flow.context import CallContext
 
 
-class NotVerified(Exception):  # noqa: N818 - names the refusal
+class NotVerified(Exception):
     """Account details were asked for a caller who is not verified for that account."""
 
 
 async def bill_summary(ctx: CallContext) -> str:
     customer = ctx.vars.get("customer")
     # Privacy rule: nothing of an account is read to a caller not verified for that account.
-    if not isinstance(customer, CustomerInfo) or ctx.vars.get("verified_account") != customer.account:
+    if (
+        not isinstance(customer, CustomerInfo)
+        or ctx.vars.get("verified_account") != customer.account
+    ):
         raise NotVerified("bill_summary asked for an unverified caller")
     summary = await ctx.services.bills.summary(customer.account)
     ctx.record("lookup", what="bill", found=summary.last_bill is not None)
@@ -32,12 +35,18 @@ async def bill_summary(ctx: CallContext) -> str:
     )
     if summary.last_payment is None:
         return "no_payment"
-    ctx.vars.update(payment_amount=summary.last_payment.amount,
-                    payment_date=summary.last_payment.paid_at.astimezone(ctx.tz).date())
+    ctx.vars.update(
+        payment_amount=summary.last_payment.amount,
+        payment_date=summary.last_payment.paid_at.astimezone(ctx.tz).date(),
+    )
     return "ok"
 
 
 BILLING_ACTIONS = (
-    Action("bill_summary", frozenset({"ok", "no_payment", "no_bills"}), bill_summary,
-           "balance, last bill and last payment of the verified account"),
+    Action(
+        "bill_summary",
+        frozenset({"ok", "no_payment", "no_bills"}),
+        bill_summary,
+        "balance, last bill and last payment of the verified account",
+    ),
 )

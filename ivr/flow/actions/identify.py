@@ -18,7 +18,7 @@ def _adopt(ctx: CallContext, customer: CustomerInfo) -> None:
 
 
 async def identify_caller(ctx: CallContext) -> str:
-    """Match the caller id to a customer's phone. A match also verifies the caller for that account."""
+    """Match the caller id to a customer's phone; a match also verifies the caller."""
     number = ctx.channel.caller_number
     customer = await ctx.services.customers.by_phone(number) if number else None
     ctx.record("lookup", what="caller_id", found=customer is not None)
@@ -34,8 +34,11 @@ async def identify_caller(ctx: CallContext) -> str:
 async def lookup_account(ctx: CallContext) -> str:
     """The account number keyed in (`account_input`). Identifies premises; does not verify."""
     account = str(ctx.vars.get("account_input", ""))
-    customer = (await ctx.services.customers.by_account(account)
-                if len(account) == 10 and account.isdigit() else None)
+    customer = (
+        await ctx.services.customers.by_account(account)
+        if len(account) == 10 and account.isdigit()
+        else None
+    )
     ctx.record("lookup", what="account", found=customer is not None)
     if customer is None:
         return "not_found"
@@ -48,7 +51,8 @@ async def verify_last4(ctx: CallContext) -> str:
     customer = ctx.vars.get("customer")
     digits = str(ctx.vars.get("last4", ""))
     ok = isinstance(customer, CustomerInfo) and await ctx.services.customers.verify_last4(
-        customer.account, digits)
+        customer.account, digits
+    )
     ctx.record("verification", method="last4", ok=ok)
     if not ok:
         return "mismatch"
@@ -64,19 +68,40 @@ async def check_identified(ctx: CallContext) -> str:
 async def check_verified(ctx: CallContext) -> str:
     customer = ctx.vars.get("customer")
     verified = isinstance(customer, CustomerInfo) and (
-        ctx.vars.get("verified_account") == customer.account)
+        ctx.vars.get("verified_account") == customer.account
+    )
     return "verified" if verified else "unverified"
 
 
 IDENTIFY_ACTIONS = (
-    Action("identify_caller", frozenset({"found", "not_found"}), identify_caller,
-           "match the caller id to a customer"),
-    Action("lookup_account", frozenset({"ok", "not_found"}), lookup_account,
-           "find the customer for the keyed account number (account_input)"),
-    Action("verify_last4", frozenset({"ok", "mismatch"}), verify_last4,
-           "verify the caller by the last four digits of the registered phone (last4)"),
-    Action("check_identified", frozenset({"known", "unknown"}), check_identified,
-           "whether the premises are known"),
-    Action("check_verified", frozenset({"verified", "unverified"}), check_verified,
-           "whether the caller may hear the account's details"),
+    Action(
+        "identify_caller",
+        frozenset({"found", "not_found"}),
+        identify_caller,
+        "match the caller id to a customer",
+    ),
+    Action(
+        "lookup_account",
+        frozenset({"ok", "not_found"}),
+        lookup_account,
+        "find the customer for the keyed account number (account_input)",
+    ),
+    Action(
+        "verify_last4",
+        frozenset({"ok", "mismatch"}),
+        verify_last4,
+        "verify the caller by the last four digits of the registered phone (last4)",
+    ),
+    Action(
+        "check_identified",
+        frozenset({"known", "unknown"}),
+        check_identified,
+        "whether the premises are known",
+    ),
+    Action(
+        "check_verified",
+        frozenset({"verified", "unverified"}),
+        check_verified,
+        "whether the caller may hear the account's details",
+    ),
 )

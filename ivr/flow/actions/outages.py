@@ -23,31 +23,49 @@ async def find_outages(ctx: CallContext) -> str:
         raise LookupError("find_outages needs an identified customer")
     report = await ctx.services.outages.affecting(customer, datetime.now(UTC))
     ctx.vars["outages_active"] = [
-        {"outage_kind": o.kind.value, "since": o.starts_at.astimezone(ctx.tz),
-         "eta": o.restore_eta.astimezone(ctx.tz)}
-        for o in report.active if o.restore_eta is not None
+        {
+            "outage_kind": o.kind.value,
+            "since": o.starts_at.astimezone(ctx.tz),
+            "eta": o.restore_eta.astimezone(ctx.tz),
+        }
+        for o in report.active
+        if o.restore_eta is not None
     ]
     ctx.vars["outages_active_no_eta"] = [
         {"outage_kind": o.kind.value, "since": o.starts_at.astimezone(ctx.tz)}
-        for o in report.active if o.restore_eta is None
+        for o in report.active
+        if o.restore_eta is None
     ]
     ctx.vars["outages_planned"] = [
-        {"outage_kind": o.kind.value, "starts": o.starts_at.astimezone(ctx.tz),
-         "ends": o.restore_eta.astimezone(ctx.tz)}
-        for o in report.planned_soon if o.restore_eta is not None
+        {
+            "outage_kind": o.kind.value,
+            "starts": o.starts_at.astimezone(ctx.tz),
+            "ends": o.restore_eta.astimezone(ctx.tz),
+        }
+        for o in report.planned_soon
+        if o.restore_eta is not None
     ]
     ctx.vars["outages_planned_no_end"] = [
         {"outage_kind": o.kind.value, "starts": o.starts_at.astimezone(ctx.tz)}
-        for o in report.planned_soon if o.restore_eta is None
+        for o in report.planned_soon
+        if o.restore_eta is None
     ]
-    ctx.record("lookup", what="outages", active=[o.id for o in report.active],
-               planned=[o.id for o in report.planned_soon])
+    ctx.record(
+        "lookup",
+        what="outages",
+        active=[o.id for o in report.active],
+        planned=[o.id for o in report.planned_soon],
+    )
     if report.active:
         return "active"
     return "planned" if report.planned_soon else "none"
 
 
 OUTAGE_ACTIONS = (
-    Action("find_outages", frozenset({"active", "planned", "none"}), find_outages,
-           "outages affecting the identified premises"),
+    Action(
+        "find_outages",
+        frozenset({"active", "planned", "none"}),
+        find_outages,
+        "outages affecting the identified premises",
+    ),
 )

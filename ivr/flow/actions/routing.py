@@ -18,8 +18,9 @@ async def choose_person(ctx: CallContext) -> str:
     ctx.vars.setdefault("person_queue", "general")
     customer = ctx.vars.get("customer")
     if isinstance(customer, CustomerInfo) and customer.key_customer:
-        ctx.vars["queue_priority"] = max(int(ctx.vars.get("queue_priority", 0)),
-                                         KEY_CUSTOMER_PRIORITY)
+        ctx.vars["queue_priority"] = max(
+            int(ctx.vars.get("queue_priority", 0)), KEY_CUSTOMER_PRIORITY
+        )
         if customer.manager_phone:
             ctx.vars["manager_phone"] = customer.manager_phone
             ctx.record("route", choice="customer_manager_offered")
@@ -29,6 +30,10 @@ async def choose_person(ctx: CallContext) -> str:
 
 
 ROUTING_ACTIONS = (
-    Action("choose_person", frozenset({"manager", "queue"}), choose_person,
-           "key customer's manager first, else the queue for the caller's context"),
+    Action(
+        "choose_person",
+        frozenset({"manager", "queue"}),
+        choose_person,
+        "key customer's manager first, else the queue for the caller's context",
+    ),
 )

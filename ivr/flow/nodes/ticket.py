@@ -35,6 +35,7 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
     ctx.vars["ticket_contact_due"] = ticket.contact_due
     ctx.vars["ticket_resolve_due"] = ticket.resolve_due
     ctx.vars["ticket_linked_outage"] = outage_id is not None
-    ctx.record("ticket", number=ticket.number, kind=node.kind, outage_id=outage_id,
-               priority=node.priority)
+    ctx.record(
+        "ticket", number=ticket.number, kind=node.kind, outage_id=outage_id, priority=node.priority
+    )
     return node.next

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from ivr.asterisk_names import asterisk_queue
+from ivr.asterisk_names import QUEUES, asterisk_queue
 from ivr.flow.context import CallContext
-from ivr.flow.schema import QUEUES, TransferNode
+from ivr.flow.schema import TransferNode
 
 
 def resolve_queue(node: TransferNode, ctx: CallContext) -> str:
@@ -28,8 +28,9 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> None:
     await channel.set_variable("IVR_LANGUAGE", ctx.language)
     await channel.set_variable("IVR_ACCOUNT", ctx.account or "")
     await channel.set_variable("IVR_TICKET", str(ctx.vars.get("ticket_number", "")))
-    await channel.set_variable("IVR_VERIFIED",
-                               "yes" if ctx.vars.get("verified_account") == ctx.account else "no")
+    await channel.set_variable(
+        "IVR_VERIFIED", "yes" if ctx.vars.get("verified_account") == ctx.account else "no"
+    )
     ctx.record("transfer", queue=queue, priority=priority)
     ctx.outcome, ctx.queue = "transferred", queue
     await channel.exec("Queue", asterisk_queue(queue))
