@@ -67,6 +67,14 @@ class CallOutcome(StrEnum):
     ERROR = "error"
 
 
+class QueueOutcome(StrEnum):
+    """How a caller's stay in a queue ended."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"  # the caller hung up while waiting
+    TIMEOUT = "timeout"  # the queue gave up (timeout, leavewhenempty) or the dialplan moved on
+
+
 class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"

@@ -14,7 +14,9 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -31,6 +33,7 @@ from ivr.db.enums import (
     Language,
     OutageKind,
     OutageStatus,
+    QueueOutcome,
     Role,
     Skill,
     TicketStatus,
@@ -129,8 +132,10 @@ class Agent(Base):
     name: Mapped[str] = mapped_column(String(200))
     extension: Mapped[str] = mapped_column(String(32))
 
-    skills: Mapped[list[AgentSkill]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="AgentSkill.skill"
+    skills: Mapped[list[AgentSkill]] = relationship(  # primary skill first
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by=lambda: [AgentSkill.position, AgentSkill.skill],
     )
     languages: Mapped[list[AgentLanguage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="AgentLanguage.language"
@@ -144,6 +149,8 @@ class AgentSkill(Base):
     agent: Mapped[str] = mapped_column(
         ForeignKey("agents.agent", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # Order in the agents file: 0 is the primary skill (queue penalty 0), the rest secondary.
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AgentLanguage(Base):
@@ -248,3 +255,76 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PbxCall(Base):
+    """An inbound call as Asterisk's event stream showed it (AMI), keyed by its unique id.
+
+    Separate from `calls` (what the IVR did over FastAGI): a call that reached a queue through
+    the dialplan's fallback, with the IVR unreachable, has a row here and none there.
+    """
+
+    __tablename__ = "pbx_calls"
+
+    uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(200))
+    caller: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # Newchannel
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # Newstate Up
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pickup_seconds: Mapped[float | None] = mapped_column(Float)  # ring-to-answer of the IVR
+    hangup_cause: Mapped[str] = mapped_column(String(100), default="")
+
+    legs: Mapped[list[QueueLegRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="QueueLegRow.seq"
+    )
+
+
+class QueueLegRow(Base):
+    """One stay of a caller in one queue: the unit the service level counts."""
+
+    __tablename__ = "queue_legs"
+    __table_args__ = (Index("ix_queue_legs_queue_joined_at", "queue", "joined_at"),)
+
+    uniqueid: Mapped[str] = mapped_column(
+        ForeignKey("pbx_calls.uniqueid", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0, 1, ... in the call
+    queue: Mapped[str] = mapped_column(String(64))  # the hotline's name (`general`)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    agent: Mapped[str | None] = mapped_column(String(64), index=True)
+    agent_interface: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[QueueOutcome] = mapped_column(str_enum(QueueOutcome, "outcome"))
+    within_three_rings: Mapped[bool] = mapped_column(Boolean)
+
+    attempts: Mapped[list[RingAttemptRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="RingAttemptRow.seq"
+    )
+
+
+class RingAttemptRow(Base):
+    """One agent phone rung for one queue leg (`AgentCalled` to answer or `AgentRingNoAnswer`)."""
+
+    __tablename__ = "ring_attempts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["uniqueid", "leg_seq"],
+            ["queue_legs.uniqueid", "queue_legs.seq"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    leg_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interface: Mapped[str] = mapped_column(String(100))
+    member: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ring_seconds: Mapped[float | None] = mapped_column(Float)
+    answered: Mapped[bool] = mapped_column(Boolean)

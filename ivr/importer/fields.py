@@ -73,6 +73,14 @@ def choices(value: str, enum: type[E]) -> list[E]:
     return sorted({choice(item, enum) for item in items})
 
 
+def ordered_choices(value: str, enum: type[E]) -> list[E]:
+    """Like `choices`, keeping the file's order (first wins on a repeat): for ranked lists."""
+    items = [item.strip() for item in value.split(";") if item.strip()]
+    if not items:
+        raise FieldError(f"at least one of {' | '.join(m.value for m in enum)} expected")
+    return list(dict.fromkeys(choice(item, enum) for item in items))
+
+
 def names(value: str) -> list[str]:
     """A `;`-separated list, possibly empty."""
     return [item.strip() for item in value.split(";") if item.strip()]

@@ -147,7 +147,8 @@ def _parse_agent(v: dict[str, str]) -> Parsed:
         "agent": _field(v, "agent", fields.identifier),
         "name": _field(v, "name", fields.text),
         "extension": _field(v, "extension", fields.extension),
-        "skills": _field(v, "skills", lambda s: fields.choices(s, Skill)),
+        # The first skill is the agent's primary one: the order is kept.
+        "skills": _field(v, "skills", lambda s: fields.ordered_choices(s, Skill)),
         "languages": _field(v, "languages", lambda s: fields.choices(s, Language)),
     }
     return record["agent"], record
@@ -170,7 +171,11 @@ async def _write_agents(batch: Batch) -> tuple[int, int]:
     )
     await session.execute(delete(AgentSkill).where(AgentSkill.agent.in_(keys)))
     await session.execute(delete(AgentLanguage).where(AgentLanguage.agent.in_(keys)))
-    skills = [{"agent": r["agent"], "skill": s} for _, _, r in batch.records for s in r["skills"]]
+    skills = [
+        {"agent": r["agent"], "skill": s, "position": position}
+        for _, _, r in batch.records
+        for position, s in enumerate(r["skills"])
+    ]
     languages = [
         {"agent": r["agent"], "language": lang}
         for _, _, r in batch.records

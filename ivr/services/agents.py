@@ -18,6 +18,7 @@ class AgentInfo:
     extension: str
     skills: frozenset[Skill]
     languages: frozenset[Language]
+    ranked_skills: tuple[Skill, ...] = ()  # the same skills, primary first
 
 
 class Agents:
@@ -28,16 +29,24 @@ class Agents:
         """Every agent (or those with `skill`), by agent id."""
         async with self._db.sessionmaker() as session:
             rows = await session.scalars(select(Agent).order_by(Agent.agent))
-            agents = [
-                AgentInfo(
-                    agent=row.agent,
-                    name=row.name,
-                    extension=row.extension,
-                    skills=frozenset(Skill(s.skill) for s in row.skills),
-                    languages=frozenset(Language(lang.language) for lang in row.languages),
-                )
-                for row in rows
-            ]
+            agents = [_info(row) for row in rows]
         if skill is not None:
             agents = [a for a in agents if Skill(skill) in a.skills]
         return agents
+
+    async def get(self, agent: str) -> AgentInfo | None:
+        async with self._db.sessionmaker() as session:
+            row = await session.get(Agent, agent)
+            return _info(row) if row is not None else None
+
+
+def _info(row: Agent) -> AgentInfo:
+    ranked = tuple(Skill(s.skill) for s in row.skills)  # the relationship orders by position
+    return AgentInfo(
+        agent=row.agent,
+        name=row.name,
+        extension=row.extension,
+        skills=frozenset(ranked),
+        languages=frozenset(Language(lang.language) for lang in row.languages),
+        ranked_skills=ranked,
+    )
