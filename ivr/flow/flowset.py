@@ -70,11 +70,13 @@ def load_flow_set(
     paths = sorted(flows_dir.glob("*.yaml"))
     if not paths:
         problems.append(Problem(flows_dir, 1, "no flow files (*.yaml)"))
+    all_loaded = True
     for path in paths:
         try:
             flow = _load_flow(path)
         except FlowConfigError as exc:
             problems.extend(exc.problems)
+            all_loaded = False
             continue
         if flow.name in flows:
             problems.append(
@@ -87,7 +89,7 @@ def load_flow_set(
             continue
         flows[flow.name] = flow
     if prompts is not None:
-        problems.extend(check_graph(flows, prompts, actions))
+        problems.extend(check_graph(flows, prompts, actions, all_loaded=all_loaded))
     if problems:
         raise FlowConfigError(problems)
     assert prompts is not None

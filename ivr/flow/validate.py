@@ -15,15 +15,17 @@ if TYPE_CHECKING:
 
 
 def check_graph(flows: Mapping[str, Flow], prompts: PromptCatalog,
-                actions: Mapping[str, Action]) -> list[Problem]:
+                actions: Mapping[str, Action], *, all_loaded: bool = True) -> list[Problem]:
+    """`all_loaded` False: some flow file did not parse, so a goto to a flow not in `flows`
+    is not reported (it is most likely in that file, whose own problem is reported)."""
     problems: list[Problem] = []
     for flow in flows.values():
-        problems.extend(_check_flow(flow, flows, prompts, actions))
+        problems.extend(_check_flow(flow, flows, prompts, actions, all_loaded))
     return problems
 
 
 def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
-                actions: Mapping[str, Action]) -> Iterator[Problem]:
+                actions: Mapping[str, Action], all_loaded: bool) -> Iterator[Problem]:
     def problem(node: str | None, key: str | None, message: str, *keys: str | int) -> Problem:
         return Problem(flow.path, flow.line(*keys), message, node=node, key=key)
 
@@ -42,8 +44,9 @@ def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
         if isinstance(node, schema.GotoNode):
             target_flow = flows.get(node.flow)
             if target_flow is None:
-                yield problem(name, "flow", f"unknown flow '{node.flow}'"
-                              f"{did_you_mean(node.flow, flows)}", "nodes", name, "flow")
+                if all_loaded:
+                        yield problem(name, "flow", f"unknown flow '{node.flow}'"
+                                  f"{did_you_mean(node.flow, flows)}", "nodes", name, "flow")
             elif node.node is not None and node.node not in target_flow.nodes:
                 yield problem(name, "node", f"flow '{node.flow}' has no node '{node.node}'"
                               f"{did_you_mean(node.node, target_flow.nodes)}", "nodes", name, "node")

@@ -1,0 +1,141 @@
+"""`ivr flows check` and the loader: every problem reported with file, line, node and key."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli.main import cli
+from ivr.flow.flowset import load_flow_set
+from ivr.flow.problems import FlowConfigError
+from tests.hotline import ROOT
+
+Edit = Callable[[str, str, str], None]
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> tuple[Path, Path]:
+    flows, prompts = tmp_path / "flows", tmp_path / "prompts"
+    shutil.copytree(ROOT / "flows", flows)
+    shutil.copytree(ROOT / "prompts", prompts)
+    return flows, prompts
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def problems(flows: Path, prompts: Path) -> list[str]:
+    with pytest.raises(FlowConfigError) as caught:
+        load_flow_set(flows, prompts)
+    return [str(p) for p in caught.value.problems]
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def test_the_shipped_flows_pass() -> None:
+    flow_set = load_flow_set(ROOT / "flows", ROOT / "prompts")
+    assert {"hotline", "outage", "repair", "bill", "complaint", "person"} <= set(flow_set.flows)
+    assert len(flow_set.version) == 12
+
+
+def test_misspelt_target_names_file_line_node_and_suggests(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "repair.yaml", "next: create\n", "next: craete\n")
+    line = line_of(flows / "repair.yaml", "next: craete")
+    assert problems(flows, prompts) == [
+        f"{flows / 'repair.yaml'}:{line}: node 'home_only': next: "
+        "unknown node 'craete' (did you mean 'create'?)"
+    ]
+
+
+def test_unknown_node_type_and_key(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "bill.yaml", "type: menu", "type: meun")
+    edit(flows / "outage.yaml", "    tries: 2\n", "    tires: 2\n")
+    found = problems(flows, prompts)
+    assert any("bill.yaml" in p and "unknown node type 'meun' (did you mean 'menu'?)" in p
+               for p in found)
+    assert any("outage.yaml" in p and "node 'nothing_known': tires: unknown key "
+               "(did you mean 'tries'?)" in p for p in found)
+
+
+def test_a_prompt_missing_in_one_language(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(prompts / "en-US.yaml", "goodbye: Thank you for calling. Goodbye.\n", "")
+    found = problems(flows, prompts)
+    assert any(p.startswith(f"{prompts / 'zh-CN.yaml'}:") and "goodbye: missing in en-US.yaml"
+               in p for p in found)
+
+
+def test_a_flow_naming_an_unknown_prompt(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "complaint.yaml", "prompt: complaint_created", "prompt: complaint_create")
+    (found,) = problems(flows, prompts)
+    assert "node 'say_ticket': prompt: unknown prompt 'complaint_create' " \
+           "(did you mean 'complaint_created'?)" in found
+
+
+def test_unreachable_node(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    with (flows / "complaint.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n  orphan:\n    type: hangup\n")
+    (found,) = problems(flows, prompts)
+    assert found.endswith("node 'orphan': unreachable: no path leads here from start")
+
+
+def test_an_input_with_no_timeout_path(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "hotline.yaml", "    on_fail: to_general\n", "")
+    found = problems(flows, prompts)
+    assert any("node 'main_menu': on_fail: missing" in p for p in found)
+
+
+def test_an_action_outcome_that_goes_nowhere(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "bill.yaml", ", no_bills: say_no_bills}", "}")
+    found = problems(flows, prompts)
+    assert any("outcome 'no_bills' of action 'bill_summary' goes nowhere" in p for p in found)
+
+
+def test_yaml_syntax_error_gives_the_line(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "person.yaml", "    outcomes: {manager: offer_manager, queue: to_queue}",
+         "    outcomes: {manager: offer_manager, queue: to_queue")
+    (found,) = problems(flows, prompts)
+    assert found.startswith(f"{flows / 'person.yaml'}:")
+    assert "YAML syntax" in found
+
+
+def test_unknown_queue_and_value_kind(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "complaint.yaml", "queue: complaint", "queue: complaints")
+    edit(prompts / "en-US.yaml", "{ticket_number:digits}. We", "{ticket_number:digts}. We")
+    found = problems(flows, prompts)
+    assert any("node 'to_complaint': queue: unknown queue 'complaints'" in p for p in found)
+    assert any("placeholder 'ticket_number': unknown kind 'digts'" in p for p in found)
+
+
+def test_cli_exit_codes(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
+                             "--prompts-dir", str(prompts)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("ok: 6 flows")
+    edit(flows / "repair.yaml", "next: create\n", "next: craete\n")
+    bad = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
+                              "--prompts-dir", str(prompts)])
+    assert bad.exit_code == 1
+    assert "did you mean 'create'?" in bad.output
