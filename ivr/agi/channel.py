@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 class ChannelHangup(Exception):  # a hangup is a normal end of a call, not an error
@@ -27,12 +27,31 @@ class PlaybackFailed(AgiError):
     """Asterisk could not play a file (`result=-1`, channel still up): usually a missing file."""
 
 
+class RecordingFailed(AgiError):
+    """Asterisk could not record (`(writefile)`: no such directory or format; or the beep
+    before recording could not play), with the channel still up."""
+
+
 @dataclass(frozen=True)
 class DigitsResult:
     """What the caller keyed in at a `get_data` prompt."""
 
     digits: str
     timed_out: bool  # Asterisk's "(timeout)" marker: the caller stopped keying, or keyed nothing
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """How a `record_file` recording ended.
+
+    `reason` is "dtmf" when the caller pressed `digit`, "silence" when Asterisk's silence
+    detector stopped it, "timeout" when it ran for the whole time limit. `endpos` is the
+    length of the recording in samples.
+    """
+
+    digit: str | None
+    reason: Literal["dtmf", "timeout", "silence"]
+    endpos: int
 
 
 class Channel(Protocol):
@@ -62,6 +81,20 @@ class Channel(Protocol):
         ...
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None: ...
+
+    async def record_file(
+        self,
+        filename: str,
+        fmt: str = "wav",
+        escape_digits: str = "",
+        timeout_ms: int = 8000,
+        silence_seconds: int | None = 1,
+        beep: bool = False,
+    ) -> RecordResult:
+        """Record the caller into `filename`.`fmt` (a path Asterisk can write, without the
+        extension), until a key of `escape_digits`, `silence_seconds` of silence or
+        `timeout_ms` (-1: no limit). Raises `RecordingFailed` when Asterisk cannot write it."""
+        ...
 
     async def set_variable(self, name: str, value: str) -> None: ...
 

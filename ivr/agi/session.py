@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from ivr.agi.channel import (
     AgiError,
@@ -24,6 +24,8 @@ from ivr.agi.channel import (
     ChannelLost,
     DigitsResult,
     PlaybackFailed,
+    RecordingFailed,
+    RecordResult,
 )
 from ivr.agi.codec import (
     HANGUP_LINE,
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 _DIGITS = re.compile(r"[0-9*#A-Da-d]*")
 _APPLICATION = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FORMAT = re.compile(r"[a-z0-9]+")  # Asterisk's format names: wav, wav16, gsm, sln16, ...
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\(.*\))?")
 _MAX_USAGE_LINES = 200
 
@@ -141,6 +144,53 @@ class AgiChannel:
             self._lose_channel()
             raise ChannelHangup("WAIT FOR DIGIT: the caller hung up")
         return chr(code) if code > 0 else None
+
+    async def record_file(
+        self,
+        filename: str,
+        fmt: str = "wav",
+        escape_digits: str = "",
+        timeout_ms: int = 8000,
+        silence_seconds: int | None = 1,
+        beep: bool = False,
+    ) -> RecordResult:
+        """RECORD FILE, with the replies of res_agi.c's `handle_recordfile`.
+
+        A relative `filename` lands under Asterisk's sounds directory, so pass an absolute path
+        both sides can read. Asterisk answers `(timeout)` both when the time limit is reached
+        and when silence stopped the recording; its `result` is then what was left of the
+        last frame wait: 0 at the time limit, the remaining milliseconds after silence.
+        """
+        _check_digits(escape_digits)
+        if not _FORMAT.fullmatch(fmt):
+            raise AgiError(f"RECORD FILE: not an Asterisk format name: {fmt!r}")
+        if silence_seconds is not None and silence_seconds < 0:
+            raise ValueError("silence_seconds must not be negative")
+        args = [filename, fmt, escape_digits, str(timeout_ms)]
+        if beep:  # any word after the timeout that is neither an offset nor s=N asks for a beep
+            args.append("BEEP")
+        if silence_seconds:
+            args.append(f"s={silence_seconds}")
+        wait = self._media_timeout + max(timeout_ms, 0) / 1000
+        reply = await self._send("RECORD FILE", tuple(args), wait)
+        code, endpos = reply.result_int, reply.endpos or 0
+        if reply.data == "dtmf" and code > 0:
+            return RecordResult(chr(code), "dtmf", endpos)
+        if reply.data == "timeout" and code >= 0:
+            reason: Literal["silence", "timeout"] = (
+                "silence" if silence_seconds and code > 0 else "timeout"
+            )
+            return RecordResult(None, reason, endpos)
+        if reply.data in ("hangup", "waitfor"):  # ast_read found no frame: the channel is gone
+            self._lose_channel()
+            raise ChannelHangup(f"RECORD FILE {filename}: the caller hung up")
+        if reply.data == "writefile":
+            raise RecordingFailed(f"RECORD FILE {filename}.{fmt}: Asterisk could not create it")
+        if reply.data == "randomerror":  # from the beep, before anything was recorded
+            if code > 0:
+                return RecordResult(chr(code), "dtmf", 0)
+            await self._explain_failure("RECORD FILE beep", RecordingFailed)
+        raise AgiError(f"RECORD FILE {filename}: unexpected reply {reply.result!r} ({reply.data})")
 
     async def set_variable(self, name: str, value: str) -> None:
         _check_variable(name)
@@ -256,10 +306,12 @@ class AgiChannel:
             raise ChannelLost(f"{verb}: Asterisk closed the connection")
         return decode_line(raw)
 
-    async def _explain_failure(self, what: str) -> NoReturn:
+    async def _explain_failure(
+        self, what: str, error: type[AgiError] = PlaybackFailed
+    ) -> NoReturn:
         """After `result=-1`: a hangup (Asterisk pushes HANGUP first) or a file it cannot play."""
         await self.command("NOOP")  # raises ChannelHangup when HANGUP came first
-        raise PlaybackFailed(f"{what}: Asterisk could not play the file")
+        raise error(f"{what}: Asterisk could not play the file")
 
     def _lose_channel(self) -> None:
         self._gone = True

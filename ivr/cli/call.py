@@ -28,7 +28,8 @@ from ivr.pbxsim import (
               help="Caller id to present; 'unknown' for a withheld number.")
 @click.option("--keys", "keys", multiple=True,
               help="One answer per time the IVR listens: digits like 1 or 5100012345#, "
-                   "'' for silence, h to hang up. Repeat the option.")
+                   "'' for silence, h to hang up, say:WORDS to speak (say:repair), "
+                   "audio:FILE.wav to play a recording into the call. Repeat the option.")
 @click.option("--script", default="hotline", show_default=True, help="FastAGI script name.")
 @click.option("--host", default=None, help="FastAGI host (default: from IVR_AGI_BIND).")
 @click.option("--port", type=int, default=None, help="FastAGI port (default: from IVR_AGI_BIND).")
@@ -47,7 +48,7 @@ def call(
     time_scale: float,
 ) -> None:
     """Call the hotline from the terminal: prompts are printed, keys come from --keys, then
-    (at a terminal) are typed live: an empty line is silence, h hangs up."""
+    (at a terminal) are typed live: an empty line is silence, h hangs up, say:WORDS speaks."""
     try:
         responses = [parse_response(k) for k in keys]
     except ValueError as exc:
@@ -82,7 +83,7 @@ def _show(event: Event) -> None:  # as it happens: prompts, keys, variables, app
 
 async def _ask_terminal() -> Response:
     while True:
-        click.echo("keys (Enter = silence, h = hang up)> ", nl=False)
+        click.echo("keys (Enter = silence, h = hang up, say:WORDS)> ", nl=False)
         line = await asyncio.to_thread(sys.stdin.readline)
         if not line:  # end of input: the caller puts the phone down
             return HANG_UP

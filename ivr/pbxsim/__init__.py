@@ -16,6 +16,7 @@ from ivr.pbxsim.transcript import (
     Exchange,
     Heard,
     KeysPressed,
+    Spoke,
     VariableSet,
     describe,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "Response",
     "Sound",
     "SoundLibrary",
+    "Spoke",
     "VariableSet",
     "asterisk_environment",
     "describe",

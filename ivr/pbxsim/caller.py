@@ -3,15 +3,20 @@
 A response script is a list, one entry per time the IVR waits for input:
   - digits such as `"1"` or `"5100012345#"` (`0-9 * # A-D`): keyed in, one digit after another;
   - `""` or `"silence"`: the caller keys nothing and the command times out;
-  - `"h"` or `"hangup"`: the caller hangs up instead of answering.
+  - `"h"` or `"hangup"`: the caller hangs up instead of answering;
+  - `"say:TEXT"`: the caller speaks TEXT (synthesised in a caller's voice);
+  - `"audio:PATH"`: the caller speaks what the recording at PATH holds.
 
 A response is consumed only by a command that listens: WAIT FOR DIGIT and GET DATA take
 silence, hang-ups and digits; STREAM FILE takes a digit when that digit is one of its escape
 digits, otherwise it plays to the end and the response waits for the next command, like a
-patient caller who lets the menu finish (a hang-up in the middle of a prompt: `hangup_after`). Keys left over (GET DATA stopped at its
-maximum, STREAM FILE took only the first digit) stay pending for the next listening command,
-as keys typed ahead do on a real line; only a lone `#` after an entry that filled GET DATA's
-maximum is dropped, as Asterisk drops it between commands.
+patient caller who lets the menu finish (a hang-up in the middle of a prompt: `hangup_after`).
+RECORD FILE takes speech, silence, hang-ups and keys. Speech offered to a command that listens
+for keys only is what a caller saying something to a keypad menu amounts to: STREAM FILE plays
+on through it, GET DATA and WAIT FOR DIGIT take it as no keys (a timeout). Keys left over
+(GET DATA stopped at its maximum, STREAM FILE took only the first digit) stay pending for the
+next listening command, as keys typed ahead do on a real line; only a lone `#` after an entry
+that filled GET DATA's maximum is dropped, as Asterisk drops it between commands.
 """
 
 from __future__ import annotations
@@ -26,11 +31,22 @@ _KEYS = re.compile(r"[0-9*#A-D]+")
 
 @dataclass(frozen=True)
 class Response:
-    kind: Literal["keys", "silence", "hangup"]
+    kind: Literal["keys", "silence", "hangup", "speech", "audio"]
     digits: str = ""
+    text: str = ""  # the words spoken ("speech") or the recording's path ("audio")
+
+    @property
+    def spoken(self) -> bool:
+        return self.kind in ("speech", "audio")
 
     def __str__(self) -> str:
-        return self.digits if self.kind == "keys" else self.kind
+        if self.kind == "keys":
+            return self.digits
+        if self.kind == "speech":
+            return f"say:{self.text}"
+        if self.kind == "audio":
+            return f"audio:{self.text}"
+        return self.kind
 
 
 SILENCE = Response("silence")
@@ -46,8 +62,16 @@ def parse_response(text: str | Response | None) -> Response:
         return SILENCE
     if value.lower() in ("h", "hangup", "hang up"):
         return HANG_UP
+    kind, sep, rest = value.partition(":")
+    if sep and kind.lower() in ("say", "audio"):
+        if not rest.strip():
+            raise ValueError(f"{kind}: needs {'words' if kind.lower() == 'say' else 'a path'}")
+        return Response("speech" if kind.lower() == "say" else "audio", text=rest.strip())
     if not _KEYS.fullmatch(value.upper()):
-        raise ValueError(f"not a caller response (DTMF keys, '' for silence, 'h'): {text!r}")
+        raise ValueError(
+            f"not a caller response (DTMF keys, '' for silence, 'h', say:WORDS, audio:PATH): "
+            f"{text!r}"
+        )
     return Response("keys", value.upper())
 
 

@@ -12,6 +12,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ivr.agi.codec import (
     REPLY_DEAD,
@@ -20,7 +21,7 @@ from ivr.agi.codec import (
     format_usage,
     split_command,
 )
-from ivr.pbxsim.caller import Caller
+from ivr.pbxsim.caller import Caller, Response
 from ivr.pbxsim.sounds import SAMPLE_RATE, SoundLibrary
 from ivr.pbxsim.transcript import (
     AppRun,
@@ -30,7 +31,18 @@ from ivr.pbxsim.transcript import (
     Event,
     Heard,
     KeysPressed,
+    Spoke,
     VariableSet,
+)
+from ivr.pbxsim.voice import (
+    BYTES_PER_MS,
+    RECORD_FORMATS,
+    VoiceError,
+    load_audio,
+    read_recording,
+    silence,
+    speak,
+    write_recording,
 )
 
 HANGUP_PUSH = "HANGUP\n"
@@ -82,6 +94,8 @@ class PbxConfig:
     reaction_seconds: float = 0.8  # into a prompt before the caller presses a key
     digit_interval: float = 0.25  # between keys of one entry
     patience_seconds: float = 60.0  # a silent caller left waiting forever hangs up after this
+    speech_onset: float = 0.3  # from the start of a recording until the caller speaks
+    caller_voice: str | None = None  # espeak-ng voice for say: (None: by the words' script)
     command_timeout: float = 30.0  # real seconds to wait for the IVR's next command
     connect_timeout: float = 5.0
     context: str = "from-pstn"
@@ -149,6 +163,9 @@ class AgiEmulator:
             (("get", "variable"), True, self._get_variable, "GET VARIABLE <variablename>"),
             (("hangup",), False, self._hangup, "HANGUP [channelname]"),
             (("noop",), True, self._noop, "NOOP"),
+            (("record", "file"), False, self._record_file,
+             "RECORD FILE <filename> <format> <escape_digits> <timeout> [offset samples] "
+             "[BEEP] [s=silence]"),
             (("set", "variable"), True, self._set_variable, "SET VARIABLE <name> <value>"),
             (("stream", "file"), False, self._stream_file,
              "STREAM FILE <filename> <escape_digits> [sample offset]"),
@@ -364,6 +381,7 @@ class AgiEmulator:
             self._record(KeysPressed(self.clock.now, digit, "WAIT FOR DIGIT"))
             return format_ok(ord(digit))
         self.caller.take()
+        self._unheard(response, "WAIT FOR DIGIT")
         if response.kind == "hangup":
             await self.clock.advance(self.config.reaction_seconds)
             self._caller_gone("WAIT FOR DIGIT")
@@ -406,9 +424,10 @@ class AgiEmulator:
             await self.clock.advance(min(self.config.reaction_seconds, prompt_seconds or 1.0))
             self._caller_gone("GET DATA")
             return format_ok(-1)
-        if response.kind == "silence":
+        if response.kind == "silence" or response.spoken:  # GET DATA hears keys only
             self.caller.take()
             heard()
+            self._unheard(response, "GET DATA")
             if timeout < 0:  # Asterisk would wait for ever; the silent caller gives up
                 await self.clock.advance(prompt_seconds + self.config.patience_seconds)
                 self._caller_gone("GET DATA (no timeout)")
@@ -449,6 +468,156 @@ class AgiEmulator:
         if digits:
             self._record(KeysPressed(self.clock.now, digits, command))
 
+    def _unheard(self, response: Response, command: str) -> None:
+        if response.spoken:
+            self._record(Spoke(self.clock.now, _words(response), command))
+
+    # --- RECORD FILE -------------------------------------------------------------------------
+
+    async def _record_file(self, argv: list[str]) -> str | None:
+        """handle_recordfile: optional beep, then record until an escape digit, silence, the
+        time limit or a hangup. The file is written as Asterisk's format module would."""
+        if len(argv) < 6:
+            return None
+        timeout_ms = scan_int(argv[5])
+        if timeout_ms is None:
+            return None
+        filename, fmt, escape = argv[2], argv[3], argv[4]
+        silence_ms = _silence_option(argv)
+        offset = scan_int(argv[6]) if len(argv) > 6 else None
+        # Its backward-compatible reading: a 7th word that is neither an offset nor s=N, or
+        # any 8th word that is not s=N, asks for a beep.
+        beep = (len(argv) > 6 and offset is None and not argv[6].startswith("s=")) or (
+            len(argv) > 7 and not argv[7].startswith("s=")
+        )
+        if beep:
+            sound = self.config.sounds.find("beep", self.config.language)
+            self._record(Heard(self.clock.now, "beep", sound.text if sound else "(beep)"))
+            await self.clock.advance(sound.seconds if sound else _BEEP_SECONDS)
+        path = self._recording_path(filename, fmt)
+        keep = b""
+        try:
+            if path is None:
+                raise OSError("no format module or no directory for it")
+            if offset:  # seek into what is there, never past its end, and record from there
+                keep = read_recording(path, fmt)[: max(offset, 0) * 2]
+            path.touch()  # ast_writefile opens it with O_CREAT before recording starts
+        except OSError:
+            return format_ok(-1, "writefile")
+        started = self.clock.now
+        plan = await self._recording_plan(timeout_ms, silence_ms, escape)
+        await self.clock.advance(plan.end_ms / 1000)
+        kept_ms = max(0.0, plan.end_ms - plan.rewind_ms)
+        audio = (plan.voice + silence(kept_ms))[: int(kept_ms) * BYTES_PER_MS]
+        try:
+            endpos = await write_recording(path, fmt, audio, keep)
+        except (OSError, VoiceError):
+            return format_ok(-1, "writefile")
+        spoken = _words(plan.response) if plan.response.spoken else None
+        self._record(Spoke(started, spoken, "RECORD FILE", str(path), kept_ms / 1000))
+        self._keys(plan.pressed, "RECORD FILE")
+        if plan.how == "dtmf":
+            return format_ok(ord(plan.pressed[-1]), "dtmf", endpos)
+        if plan.how == "hangup":
+            self._caller_gone("RECORD FILE")
+            return format_ok(-1, "hangup", endpos)
+        if plan.how == "silence":
+            # `result` is what was left of the frame wait that ended in silence: the time
+            # remaining, or of a fresh 100 s wait when there is no time limit.
+            left = timeout_ms - plan.end_ms if timeout_ms >= 0 else 100_000 - _FRAME_MS
+            return format_ok(max(int(left), 1), "timeout", endpos)
+        return format_ok(0, "timeout", endpos)
+
+    def _recording_path(self, filename: str, fmt: str) -> Path | None:
+        """Where ast_writefile puts it: absolute names as given, others under the sounds
+        directory; None when there is no such format or directory."""
+        if fmt not in RECORD_FORMATS or not filename:
+            return None
+        ext = RECORD_FORMATS[fmt][0]
+        base = Path(filename)
+        if not base.is_absolute():
+            if self.config.sounds.root is None:
+                return None
+            base = self.config.sounds.root / base
+        path = base.with_name(f"{base.name}.{ext}")
+        return path if path.parent.is_dir() else None
+
+    async def _recording_plan(
+        self, timeout_ms: int, silence_ms: int, escape: str
+    ) -> _RecordingPlan:
+        """What the caller does while recording and which event ends it first."""
+        response = await self.caller.peek()
+        voice = b""
+        if response.spoken:  # VoiceError (no espeak-ng or sox) ends the simulated call
+            voice = silence(self.config.speech_onset * 1000) + await self._voice(response)
+            voice += bytes(-len(voice) % _FRAME_BYTES)  # Asterisk reads whole 20 ms frames
+        voice_end = len(voice) / BYTES_PER_MS
+        react = self.config.reaction_seconds * 1000
+        presses: list[float] = []
+        if response.kind == "keys":
+            presses = [react + i * self.config.digit_interval * 1000
+                       for i in range(len(response.digits))]
+        # (time, rank, how): the time limit is checked before each frame is read, so it wins
+        # a tie; then silence detection, then a key.
+        ends: list[tuple[float, int, str]] = []
+        if timeout_ms >= 0:
+            ends.append((timeout_ms, 0, "timeout"))
+        if silence_ms > 0:
+            ends.append((voice_end + silence_ms, 1, "silence"))
+        for at, digit in zip(presses, response.digits, strict=True):
+            if escape and digit in escape:
+                ends.append((at, 2, "dtmf"))
+                break
+        if response.kind == "hangup":
+            ends.append((react, 3, "hangup"))
+        if not ends:  # no limit and nothing to stop it: the caller gives up
+            ends.append((voice_end + self.config.patience_seconds * 1000, 3, "hangup"))
+        end_ms, _rank, how = min(ends)
+        pressed = ""
+        if response.kind == "keys":
+            # Keys pressed before the end are read (and dropped unless they end it); later
+            # ones stay pending for the next command.
+            before = sum(1 for at in presses if at < end_ms)
+            pressed = self.caller.take_digits(before + (how == "dtmf"))
+        elif how == "hangup" or response.kind != "hangup":
+            self.caller.take()
+        # What Asterisk cuts off the end: the 200 ms around a key, or all but 1 s of silence.
+        rewind = {"dtmf": 200.0, "silence": max(0.0, silence_ms - 1000.0)}.get(how, 0.0)
+        return _RecordingPlan(response, voice, end_ms, how, pressed, rewind)
+
+    async def _voice(self, response: Response) -> bytes:
+        if response.kind == "audio":
+            return await load_audio(Path(response.text))
+        return await speak(response.text, self.config.caller_voice)
+
+
+@dataclass(frozen=True)
+class _RecordingPlan:
+    response: Response
+    voice: bytes  # what the caller said, from the start of the recording
+    end_ms: float
+    how: str  # dtmf, silence, timeout or hangup
+    pressed: str  # keys read during the recording; the last one ended it when how is dtmf
+    rewind_ms: float
+
+
+_BEEP_SECONDS = 0.25  # Asterisk's core sounds always include beep
+_FRAME_MS = 20
+_FRAME_BYTES = _FRAME_MS * BYTES_PER_MS
+
+
+def _silence_option(argv: list[str]) -> int:
+    """`s=N` among words 7-9 as handle_recordfile finds it (the first word holding an `s`),
+    in milliseconds; 0 when absent."""
+    found = next((w[w.index("s"):] for w in argv[6:9] if "s" in w), None)
+    if found is None or len(found) <= 2 or not found.startswith("s="):
+        return 0
+    return max(atoi(found[2:]), 0) * 1000
+
+
+def _words(response: Response) -> str:
+    return response.text if response.kind == "speech" else f"audio:{response.text}"
+
 
 # Commands Asterisk knows that the simulator does not model: they answer 510 here and are
 # listed in the transcript's `unsupported`, so a flow that needs one is noticed in tests.
@@ -464,7 +633,6 @@ _NOT_SIMULATED: list[tuple[tuple[str, ...], bool]] = [
     (("get", "option"), False),
     (("receive", "char"), False),
     (("receive", "text"), False),
-    (("record", "file"), False),
     (("say", "alpha"), False),
     (("say", "date"), False),
     (("say", "datetime"), False),

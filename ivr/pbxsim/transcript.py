@@ -39,6 +39,17 @@ class KeysPressed:
 
 
 @dataclass(frozen=True)
+class Spoke:
+    """The caller spoke (or stayed silent into a recording)."""
+
+    at: float
+    words: str | None  # None: silence; "audio:PATH" for a given recording
+    command: str  # RECORD FILE, or the key-only command that ignored the speech
+    recorded_to: str | None = None  # the file RECORD FILE wrote
+    seconds: float = 0.0  # length of that file
+
+
+@dataclass(frozen=True)
 class VariableSet:
     at: float
     name: str
@@ -60,7 +71,7 @@ class CallEnded:
     detail: str = ""
 
 
-Event = Heard | KeysPressed | VariableSet | AppRun | CallEnded
+Event = Heard | KeysPressed | Spoke | VariableSet | AppRun | CallEnded
 
 
 @dataclass
@@ -116,6 +127,11 @@ def describe(event: Event) -> str:
         return f"{stamp} IVR: {event.text}{tail}"
     if isinstance(event, KeysPressed):
         return f"{stamp} caller keys: {event.digits}"
+    if isinstance(event, Spoke):
+        said = f"caller says: {event.words}" if event.words else "caller says nothing"
+        if event.recorded_to is None:
+            return f"{stamp} {said}  (unheard: {event.command} listens for keys only)"
+        return f"{stamp} {said}  (recorded {event.seconds:.1f} s to {event.recorded_to})"
     if isinstance(event, VariableSet):
         return f"{stamp} set {event.name}={event.value}"
     if isinstance(event, AppRun):

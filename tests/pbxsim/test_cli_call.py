@@ -66,3 +66,10 @@ def test_bad_keys_and_no_server() -> None:
     result = CliRunner().invoke(cli, ["call", "--port", "1"])
     assert result.exit_code == 1
     assert "could not connect" in result.output
+
+
+def test_call_with_speech_to_a_keypad_menu(agi_port: int) -> None:
+    result = CliRunner().invoke(cli, ["call", "--port", str(agi_port), "--keys", "say:repair"])
+    assert result.exit_code == 0, result.output
+    assert "caller says: repair  (unheard: WAIT FOR DIGIT listens for keys only)" in result.output
+    assert "IVR hung up" in result.output
