@@ -355,3 +355,55 @@ async def test_unknown_agi_script_still_reaches_a_person(hotline: Hotline) -> No
     t = await simulate_call("127.0.0.1", hotline.agi_port, script="no-such-flow", responses=())
     assert [a.args for a in t.apps] == ["general-enquiry"]
     assert t.ended is EndReason.APPLICATION_ENDED
+
+
+# --- invalid and silent input at every other prompt ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "responses,caller,ends",
+    [
+        (("2", "", "", ""), "known", "repair"),  # confirm address: silence
+        (("2", "1", "5", "9", "7"), "known", "repair"),  # fault type: invalid keys
+        (("2", "123#", "", "9999999999#"), None, "repair"),  # account: short, silence, unknown
+        (("3", "", "", ""), "other", "billing"),  # bill account: silence
+        (("1", "", "", ""), None, "general"),  # outage account: silence
+    ],
+)
+async def test_three_failures_at_a_prompt_reach_the_right_queue(
+    call: Dial,
+    add_customer: CustomerFactory,
+    responses: tuple[str, ...],
+    caller: str | None,
+    ends: str,
+) -> None:
+    await add_customer()
+    number = {"known": "+8613800138000", "other": "+8613700000000", None: None}[caller]
+    t = await call(*responses, caller=number)
+    assert queue_of(t) == ends, t.render()
+
+
+@pytest.mark.parametrize(
+    "responses",
+    [
+        ("1", "", ""),  # nothing known about outages: silence twice
+        ("1", "8", "8"),  # ... or wrong keys
+        ("3", ""),  # after the bill: silence
+    ],
+)
+async def test_a_served_caller_who_stays_silent_is_said_goodbye(
+    call: Dial, db: Database, add_customer: CustomerFactory, responses: tuple[str, ...]
+) -> None:
+    await add_customer()
+    await add_bills(db)
+    t = await call(*responses)
+    assert t.prompts[-1] == ZH["goodbye"]
+    assert t.ended is EndReason.IVR_HUNG_UP
+
+
+async def test_key_customer_silent_at_the_offer_is_put_through_to_the_manager(
+    call: Dial, add_customer: CustomerFactory
+) -> None:
+    await add_customer(key_customer=True, manager_phone="+8613911112222")
+    t = await call("0", "", dial_status="ANSWER")
+    assert [a.application.lower() for a in t.apps] == ["dial"]
