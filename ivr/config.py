@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     ami_url: str = ""  # ami://user:secret@host:5038; empty: no AMI
     outbound_dial: str = "PJSIP/{number}@carrier"
     agi_read_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for Asterisk's reply
+    # Seconds a prompt or recording may run beyond its own timeouts before Asterisk is presumed
+    # gone: longer than the longest announcement (an outage list can run for minutes).
+    agi_media_timeout: float = Field(default=600.0, gt=0)
     agi_header_limit: int = Field(default=16384, gt=0)  # bytes of agi_* environment accepted
     tts_timeout: float = Field(default=10.0, gt=0)
     shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
