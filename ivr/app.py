@@ -16,11 +16,14 @@ from aiohttp import web
 
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
+from ivr.ami.recorder import RecordWriter
+from ivr.ami.service import AmiService
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.flow.services import FlowServices
+from ivr.services.queue_stats import QueueStats
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
@@ -40,6 +43,8 @@ class Hotline:
     runner: CallRunner
     agi: AgiServer
     web_runner: web.AppRunner | None = None
+    ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
+    recorder: RecordWriter | None = None  # AMI call records on their way to the database
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -84,6 +89,10 @@ class Hotline:
         await self.agi.close(grace=self.settings.shutdown_grace)
         if self.web_runner is not None:
             await self.web_runner.cleanup()
+        if self.ami is not None:  # after the calls' grace, so their queue records still arrive
+            await self.ami.close()
+        if self.recorder is not None:
+            await self.recorder.close()
         aclose = getattr(self.synth, "aclose", None)
         if aclose is not None:
             await aclose()
@@ -123,7 +132,8 @@ async def start_hotline(
         await runner.handle(channel, channel.script or "hotline")
 
     agi = AgiServer(
-        handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout
+        handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
+        media_timeout=settings.agi_media_timeout,
     )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
@@ -131,10 +141,20 @@ async def start_hotline(
             await hotline.render_prompts()
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
+        hotline.ami, hotline.recorder = _start_ami(settings, db)
         health = HealthSource(
-            db=db, flows=registry, live_calls=lambda: hotline.agi.live_connections
+            db=db,
+            flows=registry,
+            live_calls=lambda: hotline.agi.live_connections,
+            ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
         )
-        app = create_web_app(db=db, health=health, timezone=settings.timezone)
+        app = create_web_app(
+            db=db,
+            health=health,
+            timezone=settings.timezone,
+            ami=hotline.ami,
+            ring_seconds=settings.ring_seconds,
+        )
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address
@@ -152,6 +172,19 @@ async def start_hotline(
         registry.current().version,
     )
     return hotline
+
+
+def _start_ami(settings: Settings, db: Database) -> tuple[AmiService | None, RecordWriter | None]:
+    """Connect to Asterisk's AMI in the background when IVR_AMI_URL is set; finished calls'
+    queue records go to the database through a writer that retries, off the event path."""
+    if not settings.ami_url:
+        return None, None
+    recorder = RecordWriter(QueueStats(db, threshold=3 * settings.ring_seconds))
+    ami = AmiService.from_settings(settings, on_call_finished=recorder.submit)
+    recorder.start()
+    if ami is not None:
+        ami.start()
+    return ami, recorder
 
 
 async def serve(settings: Settings) -> None:

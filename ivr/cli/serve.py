@@ -6,6 +6,7 @@ import asyncio
 
 import click
 
+from ivr.ami.client import AmiUrlError
 from ivr.app import serve as run_hotline
 from ivr.config import Settings
 from ivr.db.session import DatabaseNotMigrated
@@ -18,7 +19,7 @@ def serve(settings: Settings) -> None:
     """Answer calls on IVR_AGI_BIND and serve the API on IVR_HTTP_BIND."""
     try:
         asyncio.run(run_hotline(settings))
-    except DatabaseNotMigrated as exc:
+    except (DatabaseNotMigrated, AmiUrlError) as exc:
         raise click.ClickException(str(exc)) from None
     except FlowConfigError as exc:
         raise click.ClickException(f"the flows have problems, not starting:\n{exc}") from None

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy import text
 
+from ivr.ami.service import AmiService
 from ivr.db.session import Database
 from ivr.flow.registry import FlowRegistry
+from ivr.services.agents import Agents
 from ivr.services.calls import CallLog
 from ivr.services.outages import Outages
+from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
-from ivr.web import routes_outages, routes_tickets
+from ivr.web import routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
 
@@ -62,7 +65,14 @@ async def get_call(request: web.Request) -> web.Response:
     return respond(record)
 
 
-def create_web_app(*, db: Database, health: HealthSource, timezone: str) -> web.Application:
+def create_web_app(
+    *,
+    db: Database,
+    health: HealthSource,
+    timezone: str,
+    ami: AmiService | None = None,
+    ring_seconds: float = 5.0,
+) -> web.Application:
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = Tokens(db)
     app[HEALTH_KEY] = health
@@ -71,4 +81,6 @@ def create_web_app(*, db: Database, health: HealthSource, timezone: str) -> web.
     app.router.add_get("/api/calls/{uniqueid}", get_call)
     routes_tickets.add_routes(app, Tickets(db, timezone))
     routes_outages.add_routes(app, Outages(db))
+    stats = QueueStats(db, threshold=3 * ring_seconds)
+    routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))
     return app
