@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from ivr.flow.actions.base import Action
 from ivr.services.customers import CustomerInfo
+from ivr.services.outages import OutageInfo
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
+
+
+def _spoken(
+    outages: list[OutageInfo], tz: tzinfo, start: str, end: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Prompt values per outage in local time: (those with an end time, those without)."""
+    with_end: list[dict[str, Any]] = []
+    without_end: list[dict[str, Any]] = []
+    for outage in outages:
+        values: dict[str, Any] = {
+            "outage_kind": outage.kind.value,
+            start: outage.starts_at.astimezone(tz),
+        }
+        if outage.restore_eta is None:
+            without_end.append(values)
+        else:
+            with_end.append(values | {end: outage.restore_eta.astimezone(tz)})
+    return with_end, without_end
 
 
 async def find_outages(ctx: CallContext) -> str:
@@ -22,34 +41,14 @@ async def find_outages(ctx: CallContext) -> str:
     if not isinstance(customer, CustomerInfo):
         raise LookupError("find_outages needs an identified customer")
     report = await ctx.services.outages.affecting(customer, datetime.now(UTC))
-    ctx.vars["outages_active"] = [
-        {
-            "outage_kind": o.kind.value,
-            "since": o.starts_at.astimezone(ctx.tz),
-            "eta": o.restore_eta.astimezone(ctx.tz),
-        }
-        for o in report.active
-        if o.restore_eta is not None
-    ]
-    ctx.vars["outages_active_no_eta"] = [
-        {"outage_kind": o.kind.value, "since": o.starts_at.astimezone(ctx.tz)}
-        for o in report.active
-        if o.restore_eta is None
-    ]
-    ctx.vars["outages_planned"] = [
-        {
-            "outage_kind": o.kind.value,
-            "starts": o.starts_at.astimezone(ctx.tz),
-            "ends": o.restore_eta.astimezone(ctx.tz),
-        }
-        for o in report.planned_soon
-        if o.restore_eta is not None
-    ]
-    ctx.vars["outages_planned_no_end"] = [
-        {"outage_kind": o.kind.value, "starts": o.starts_at.astimezone(ctx.tz)}
-        for o in report.planned_soon
-        if o.restore_eta is None
-    ]
+    active, active_no_eta = _spoken(report.active, ctx.tz, "since", "eta")
+    planned, planned_no_end = _spoken(report.planned_soon, ctx.tz, "starts", "ends")
+    ctx.vars.update(
+        outages_active=active,
+        outages_active_no_eta=active_no_eta,
+        outages_planned=planned,
+        outages_planned_no_end=planned_no_end,
+    )
     ctx.record(
         "lookup",
         what="outages",
