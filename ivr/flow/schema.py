@@ -64,7 +64,7 @@ class MenuNode(_Node):
     speech_prompt: str | None = None  # the menu prompt inviting speech ("...or say repair")
     confirm_prompt: str = "speech_confirm"  # "Did you say {choice:text}? ..."
     not_understood_prompt: str = "speech_not_understood"
-    confirm_below: float = Field(default=0.4, ge=0, le=1)  # confidence that needs a yes
+    confirm_below: float = Field(default=0.25, ge=0, le=1)  # confidence that needs a yes
     speech_seconds: int = Field(default=6, ge=1, le=30)  # longest answer recorded
 
     @field_validator("options")

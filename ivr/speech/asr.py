@@ -16,6 +16,7 @@ more accurate and much faster than open vocabulary.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import hashlib
 import json
@@ -77,6 +78,22 @@ def read_wav(path: Path) -> tuple[bytes, int]:
         return wav.readframes(wav.getnframes()), wav.getframerate()
 
 
+def trim_silence(pcm: bytes, sample_rate: int, level: int = 64, keep_ms: int = 100) -> bytes:
+    """`pcm` without the near-silent stretches before and after the speech (`keep_ms` kept).
+
+    pocketsphinx's feature normalisation is thrown by long runs of digital silence (a recording
+    started before the caller speaks, or ended by Asterisk's silence detector), so the answer
+    is cut to the speech with a little margin first.
+    """
+    samples = array.array("h", pcm[: len(pcm) // 2 * 2])
+    first = next((i for i, v in enumerate(samples) if abs(v) > level), None)
+    if first is None:
+        return b""
+    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > level)
+    margin = sample_rate * keep_ms // 1000
+    return samples[max(0, first - margin): last + margin + 1].tobytes()
+
+
 async def recognize_file(
     recognizer: Recognizer, path: Path, phrases: Sequence[str], language: str
 ) -> Recognition:
@@ -112,7 +129,8 @@ class PocketsphinxRecognizer:
             )
         if not phrases:
             return NOTHING
-        if sample_rate != self.RATE:
+        audio = await asyncio.to_thread(trim_silence, audio, sample_rate)
+        if audio and sample_rate != self.RATE:
             audio = await resample_pcm(audio, sample_rate, self.RATE)
         if self._idle is None:
             self._idle = asyncio.Queue()
@@ -138,7 +156,9 @@ class _Decoder:
         self._grammars: set[str] = set()
 
     def decode(self, audio: bytes, phrases: Sequence[str]) -> tuple[str, float]:
-        name = self._grammar(phrases)
+        name = self._grammar(phrases)  # compiled even for silence: a bad phrase fails at once
+        if not audio:
+            return "", 0.0
         decoder = self._decoder
         decoder.activate_search(name)
         decoder.start_utt()

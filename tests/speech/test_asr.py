@@ -105,3 +105,13 @@ async def test_vosk_picks_the_spoken_menu_option(said: str, utterances: dict[str
     recognizer = VoskRecognizer({"en-US": Path(VOSK_EN)})
     result = await recognize_file(recognizer, utterances[said], MENU, "en-US")
     assert result.phrase_index == MENU.index(said)
+
+
+def test_trim_silence_keeps_the_speech_and_a_margin() -> None:
+    from ivr.speech.asr import trim_silence
+
+    speech = (1000).to_bytes(2, "little", signed=True) * 80  # 10 ms at 8 kHz
+    pcm = b"\0\0" * 8000 + speech + b"\0\0" * 4000
+    trimmed = trim_silence(pcm, 8000, keep_ms=100)
+    assert trimmed == b"\0\0" * 800 + speech + b"\0\0" * 800
+    assert trim_silence(b"\0\0" * 8000, 8000) == b""
