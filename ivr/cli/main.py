@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from ivr.cli.asterisk import asterisk
 from ivr.cli.call import call
 from ivr.cli.db import db
 from ivr.cli.demo import demo
@@ -42,6 +43,7 @@ cli.add_command(import_)
 cli.add_command(token)
 cli.add_command(demo)
 cli.add_command(call)
+cli.add_command(asterisk)
 
 
 def main() -> None:
