@@ -18,7 +18,12 @@ from ivr.asterisk_names import hotline_queue
 from ivr.pbxsim.ami_server import AmiSimulator, read_recording
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAST = {"backoff_initial": 0.01, "backoff_max": 0.05, "action_timeout": 2.0, "connect_timeout": 2.0}
+FAST: dict[str, Any] = {
+    "backoff_initial": 0.01,
+    "backoff_max": 0.05,
+    "action_timeout": 2.0,
+    "connect_timeout": 2.0,
+}
 
 
 @pytest.fixture
