@@ -3,10 +3,13 @@
     python bench/agi_bench.py --self-check --calls 1000
     python bench/agi_bench.py --port 4573 --calls 1000 --keys 1 --keys 5100012345#
     python bench/agi_bench.py --spawn --calls 1000        # starts `ivr serve` on a free port
+    python bench/agi_bench.py --spawn --demo --calls 1000 --keys 1 --keys h
+        # the same, on a fresh SQLite data directory with the demo data and rendered prompts
 
 Answer latency is from the TCP connect to the reply to ANSWER; command turnaround is from the
 simulator's reply to the server's next command (the server's own processing time). A call is
-lost when it cannot connect, is never answered, or the server falls silent. With
+lost when it cannot connect, is never answered, or the server falls silent. Memory per call is
+the growth of the server's peak RSS over its RSS when idle, divided by the calls. With
 --self-check a trivial menu server runs in a child process; the simulator shares the machine's
 cores with it, as it does with any server started on the same host.
 """
@@ -22,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,11 +59,12 @@ def raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def peak_rss_mb(pid: int | None) -> float:
+def rss_mb(pid: int | None, field: str = "VmHWM") -> float:
+    """The process's peak (VmHWM) or current (VmRSS) resident memory, from /proc."""
     if pid is None:  # this process (Linux reports kilobytes)
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -74,13 +79,14 @@ async def run_calls(args: argparse.Namespace, host: str, port: int) -> list[Call
 
     async def one(i: int) -> CallTranscript:
         await asyncio.sleep(args.ramp * i / args.calls)  # spread arrivals over --ramp seconds
-        return await simulate_call(host, port, script=args.script, caller=f"+86138{i:08d}",
+        caller = args.caller[i % len(args.caller)] if args.caller else f"+86138{i:08d}"
+        return await simulate_call(host, port, script=args.script, caller=caller,
                                    responses=args.keys, config=config)
 
     return await asyncio.gather(*(one(i) for i in range(args.calls)))
 
 
-def report(transcripts: list[CallTranscript], wall: float, rss_mb: float) -> None:
+def report(transcripts: list[CallTranscript], wall: float, peak_mb: float, idle_mb: float) -> None:
     answers = [t.answer_latency * 1000 for t in transcripts if t.answer_latency is not None]
     turns = [x * 1000 for t in transcripts for x in t.turnarounds]
     lost = [t for t in transcripts if t.ended in LOST or not t.answered]
@@ -94,8 +100,17 @@ def report(transcripts: list[CallTranscript], wall: float, rss_mb: float) -> Non
     print(f"command turnaround p50 {percentile(turns, 50):.2f} ms   "
           f"p99 {percentile(turns, 99):.2f} ms   ({len(turns)} commands, "
           f"mean {statistics.fmean(turns) if turns else float('nan'):.2f} ms)")
+    by_verb: dict[str, list[float]] = {}
+    for t in transcripts:  # turnaround i is the wait before command i + 1
+        for x, exchange in zip(t.turnarounds, t.exchanges[1:], strict=False):
+            verb = " ".join(exchange.command.split()[:2]).upper()
+            by_verb.setdefault(verb, []).append(x * 1000)
+    for verb, times in sorted(by_verb.items(), key=lambda kv: -percentile(kv[1], 99)):
+        print(f"  before {verb:<18} p50 {percentile(times, 50):8.2f} ms   "
+              f"p99 {percentile(times, 99):8.2f} ms   ({len(times)})")
     print(f"calls lost         {len(lost)}")
-    print(f"peak RSS (server)  {rss_mb:.0f} MB")
+    print(f"peak RSS (server)  {peak_mb:.0f} MB   (idle {idle_mb:.0f} MB; "
+          f"{(peak_mb - idle_mb) * 1024 / max(len(transcripts), 1):.0f} KB per call)")
     for ending, count in sorted(endings.items()):
         print(f"  ended: {ending}: {count}")
 
@@ -132,8 +147,23 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
         args.host, args.port = "127.0.0.1", free_port()
         env = os.environ | {"IVR_AGI_BIND": f"127.0.0.1:{args.port}",
                             "IVR_HTTP_BIND": f"127.0.0.1:{free_port()}"}
+        if args.demo:
+            env |= prepare_demo(args)
         return subprocess.Popen([sys.executable, "-m", "ivr.cli.main", "serve"], env=env)
     return None
+
+
+def prepare_demo(args: argparse.Namespace) -> dict[str, str]:
+    """A fresh SQLite data directory with the demo data loaded and the prompts rendered."""
+    data_dir = tempfile.mkdtemp(prefix="ivr-bench-")
+    env = os.environ | {"IVR_DATA_DIR": data_dir}
+    env.pop("IVR_DATABASE_URL", None)
+    for command in (["demo", "load"], ["prompts", "build"]):
+        subprocess.run([sys.executable, "-m", "ivr.cli.main", *command], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    args.sounds = args.sounds or str(Path(data_dir) / "prompt-cache")
+    print(f"demo data in {data_dir}")
+    return {"IVR_DATA_DIR": data_dir, "IVR_DATABASE_URL": ""}
 
 
 async def serve_trivial(port: int) -> None:
@@ -147,10 +177,12 @@ async def serve_trivial(port: int) -> None:
 async def bench(args: argparse.Namespace, process: subprocess.Popen[bytes] | None) -> None:
     if process is not None:
         await wait_for_port(args.port, process, 60)
+    pid = process.pid if process else args.server_pid
+    idle = rss_mb(pid, "VmRSS")
     started = time.perf_counter()
     transcripts = await run_calls(args, args.host, args.port)
     wall = time.perf_counter() - started
-    report(transcripts, wall, peak_rss_mb(process.pid if process else args.server_pid))
+    report(transcripts, wall, rss_mb(pid), idle)
 
 
 def main() -> None:
@@ -174,10 +206,14 @@ def parse_args() -> argparse.Namespace:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--self-check", action="store_true", help="built-in trivial server")
     target.add_argument("--spawn", action="store_true", help="start `ivr serve` on a free port")
+    parser.add_argument("--demo", action="store_true",
+                        help="with --spawn: a fresh SQLite data dir with demo data and prompts")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4573)
     parser.add_argument("--server-pid", type=int, help="read the server's peak RSS from /proc")
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--caller", action="append",
+                        help="caller id, repeatable, used in turn (default: a new number a call)")
     parser.add_argument("--script", default="hotline")
     parser.add_argument("--keys", action="append", default=None,
                         help="caller responses, repeatable (default: 1, then hang up)")
