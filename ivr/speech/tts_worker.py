@@ -83,6 +83,9 @@ class TtsWorker:
         return await proc.wait()
 
 
+RENDER_ATTEMPTS = 3
+
+
 def _serve() -> None:
     """Worker main loop: one request line in, one reply line out, until stdin closes."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
@@ -97,10 +100,16 @@ def _serve() -> None:
                 engine = pyttsx3.init("espeak")
             engine.setProperty("voice", request["voice"])
             engine.setProperty("rate", int(request["rate"]))
-            engine.save_to_file(request["text"], request["out"])
-            engine.runAndWait()
-            if not Path(request["out"]).is_file():
-                raise RuntimeError("the engine wrote no audio")
+            out = Path(request["out"])
+            # pyttsx3's espeak driver often writes nothing for a fresh engine's first request;
+            # the same request again in the same engine does.
+            for _attempt in range(RENDER_ATTEMPTS):
+                engine.save_to_file(request["text"], str(out))
+                engine.runAndWait()
+                if out.is_file() and out.stat().st_size > 0:
+                    break
+            else:
+                raise RuntimeError(f"the engine wrote no audio ({RENDER_ATTEMPTS} attempts)")
             reply: dict[str, Any] = {"ok": True}
         except Exception as exc:  # reported to the client, which fails that one render
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
