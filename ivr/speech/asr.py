@@ -151,9 +151,13 @@ class _Decoder:
     def __init__(self) -> None:
         from pocketsphinx import Decoder
 
+        # remove_noise off: its noise estimate carries from one caller's answer to the next.
         self._decoder: Any = Decoder(lm=None, samprate=PocketsphinxRecognizer.RATE,
-                                     loglevel="FATAL")
+                                     remove_noise=False, loglevel="FATAL")
         self._grammars: set[str] = set()
+        # Cepstral mean normalisation adapts after every utterance; each caller's answer
+        # starts from the model's initial values, so one call cannot colour the next.
+        self._cmn_init = str(self._decoder.get_cmn())
 
     def decode(self, audio: bytes, phrases: Sequence[str]) -> tuple[str, float]:
         name = self._grammar(phrases)  # compiled even for silence: a bad phrase fails at once
@@ -161,6 +165,7 @@ class _Decoder:
             return "", 0.0
         decoder = self._decoder
         decoder.activate_search(name)
+        decoder.set_cmn(self._cmn_init)
         decoder.start_utt()
         decoder.process_raw(audio, full_utt=True)
         decoder.end_utt()

@@ -13,7 +13,9 @@ async def resample_pcm(pcm: bytes, from_rate: int, to_rate: int, limit_s: float 
     """16-bit signed mono PCM at `from_rate` to the same at `to_rate`."""
     raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-c", "1", "-L"]
     proc = await asyncio.create_subprocess_exec(
-        "sox", "-q", *raw, "-r", str(from_rate), "-", *raw, "-r", str(to_rate), "-",
+        # -R: sox dithers (which pocketsphinx needs on digital silence) with a fixed seed, so
+        # the same answer always reaches the recogniser as the same samples.
+        "sox", "-q", "-R", *raw, "-r", str(from_rate), "-", *raw, "-r", str(to_rate), "-",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
