@@ -154,6 +154,7 @@ async def start_hotline(
             timezone=settings.timezone,
             ami=hotline.ami,
             ring_seconds=settings.ring_seconds,
+            outages=runner.services.outages,
         )
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()

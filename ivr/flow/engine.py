@@ -6,6 +6,7 @@ hears an apology and is put through to a person (never left in silence).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -87,10 +88,13 @@ class CallRunner:
         uniqueid = channel.uniqueid
         if self.recognizer is not None:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
+        start_record: asyncio.Task[None] | None = None
         try:
             await channel.answer()
             ctx.record("answered")
-            await self._start_record(ctx, entry_flow, flows.version, started)
+            # Written while the greeting plays, not before it: the caller hears the IVR at once.
+            start_record = asyncio.create_task(
+                self._start_record(ctx, entry_flow, flows.version, started))
             await self._run(ctx, entry_flow)
         except ChannelHangup:
             if ctx.outcome != "transferred":
@@ -104,6 +108,8 @@ class CallRunner:
         ctx.outcome = ctx.outcome or "self_served"
         if ctx.speech is not None:
             await ctx.speech.close()
+        if start_record is not None:
+            await start_record  # never raises: failures are logged inside
         await self._finish_record(ctx)
         return ctx
 
@@ -146,8 +152,8 @@ class CallRunner:
         try:
             await self.services.calls.start(
                 ctx.channel.uniqueid, caller=ctx.channel.caller_number, language=ctx.language,
-                flow_name=flow, flow_version=version, started_at=started)
-            await self.services.calls.answered(ctx.channel.uniqueid, ctx.journey[-1].at)
+                flow_name=flow, flow_version=version, started_at=started,
+                answered_at=ctx.journey[-1].at)
         except Exception:
             # The caller is still served; the journey is written at the end if the database is back.
             log.exception("call %s from %s: could not record the call start",

@@ -8,6 +8,7 @@ from ivr.db.session import Database
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
 from ivr.services.customers import Customers
+from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.tickets import Tickets
 
@@ -22,4 +23,6 @@ class FlowServices:
 
     @classmethod
     def from_database(cls, db: Database, timezone: str) -> FlowServices:
-        return cls(Customers(db), Outages(db), Tickets(db, timezone), Bills(db), CallLog(db))
+        return cls(
+            Customers(db), CachedOutages(db), Tickets(db, timezone), Bills(db), CallLog(db)
+        )

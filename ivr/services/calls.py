@@ -72,6 +72,7 @@ class CallLog:
         flow_name: str | None,
         flow_version: str | None,
         started_at: datetime,
+        answered_at: datetime | None = None,
     ) -> None:
         """Record a new call. Starting a call already recorded keeps the first record."""
         async with self._db.sessionmaker() as session, session.begin():
@@ -84,6 +85,7 @@ class CallLog:
                         flow_name=flow_name,
                         flow_version=flow_version,
                         started_at=started_at,
+                        answered_at=answered_at,
                     )
                 )
 

@@ -72,7 +72,9 @@ def create_web_app(
     timezone: str,
     ami: AmiService | None = None,
     ring_seconds: float = 5.0,
+    outages: Outages | None = None,
 ) -> web.Application:
+    """`outages`: the instance calls use, so a dispatch update clears its cache at once."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = Tokens(db)
     app[HEALTH_KEY] = health
@@ -80,7 +82,7 @@ def create_web_app(
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
     routes_tickets.add_routes(app, Tickets(db, timezone))
-    routes_outages.add_routes(app, Outages(db))
+    routes_outages.add_routes(app, outages or Outages(db))
     stats = QueueStats(db, threshold=3 * ring_seconds)
     routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from ivr.flow.actions.base import Action
@@ -40,7 +40,7 @@ async def find_outages(ctx: CallContext) -> str:
     customer = ctx.vars.get("customer")
     if not isinstance(customer, CustomerInfo):
         raise LookupError("find_outages needs an identified customer")
-    report = await ctx.services.outages.affecting(customer, datetime.now(UTC))
+    report = await ctx.services.outages.affecting(customer)  # now; cached in a storm
     active, active_no_eta = _spoken(report.active, ctx.tz, "since", "eta")
     planned, planned_no_end = _spoken(report.planned_soon, ctx.tz, "starts", "ends")
     ctx.vars.update(
