@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 
 from ivr.db.enums import CallOutcome
 from ivr.db.models import Call, CallEvent
@@ -125,16 +125,22 @@ class CallLog:
                 session.add(row)
             else:
                 await session.execute(delete(CallEvent).where(CallEvent.uniqueid == uniqueid))
-                await session.flush()
-                await session.refresh(row, ["events"])
             row.outcome = result
             row.queue = queue
             row.account = account or row.account
             row.ended_at = ended_at
-            row.events = [
-                CallEvent(seq=seq, at=e.at, kind=e.kind, data=dict(e.data))
-                for seq, e in enumerate(events, start=1)
-            ]
+            await session.flush()
+            if events:
+                # One multi-row INSERT: a journey has dozens of events and calls end by the
+                # thousand in a storm, so the ORM's per-object bookkeeping is skipped here.
+                await session.execute(
+                    insert(CallEvent),
+                    [
+                        {"uniqueid": uniqueid, "seq": seq, "at": e.at, "kind": e.kind,
+                         "data": dict(e.data)}
+                        for seq, e in enumerate(events, start=1)
+                    ],
+                )
 
     async def get(self, uniqueid: str) -> CallRecord | None:
         async with self._db.sessionmaker() as session:

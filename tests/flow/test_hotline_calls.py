@@ -69,7 +69,8 @@ async def test_nine_during_greeting_switches_to_english(
 ) -> None:
     await add_customer()
     t = await call("9", "h")
-    assert t.prompts[:3] == [ZH["greeting"], EN["greeting_short"], EN["main_menu"]]
+    # English has speech recognition, so its main menu also invites the caller to speak.
+    assert t.prompts[:3] == [ZH["greeting"], EN["greeting_short"], EN["main_menu_speech"]]
 
 
 async def test_english_customer_is_greeted_in_english(
