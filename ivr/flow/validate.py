@@ -14,8 +14,13 @@ if TYPE_CHECKING:
     from ivr.flow.flowset import Flow
 
 
-def check_graph(flows: Mapping[str, Flow], prompts: PromptCatalog,
-                actions: Mapping[str, Action], *, all_loaded: bool = True) -> list[Problem]:
+def check_graph(
+    flows: Mapping[str, Flow],
+    prompts: PromptCatalog,
+    actions: Mapping[str, Action],
+    *,
+    all_loaded: bool = True,
+) -> list[Problem]:
     """`all_loaded` False: some flow file did not parse, so a goto to a flow not in `flows`
     is not reported (it is most likely in that file, whose own problem is reported)."""
     problems: list[Problem] = []
@@ -24,34 +29,73 @@ def check_graph(flows: Mapping[str, Flow], prompts: PromptCatalog,
     return problems
 
 
-def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
-                actions: Mapping[str, Action], all_loaded: bool) -> Iterator[Problem]:
+def _check_flow(
+    flow: Flow,
+    flows: Mapping[str, Flow],
+    prompts: PromptCatalog,
+    actions: Mapping[str, Action],
+    all_loaded: bool,
+) -> Iterator[Problem]:
     def problem(node: str | None, key: str | None, message: str, *keys: str | int) -> Problem:
         return Problem(flow.path, flow.line(*keys), message, node=node, key=key)
 
     if flow.start not in flow.nodes:
-        yield problem(None, "start", f"unknown node '{flow.start}'"
-                      f"{did_you_mean(flow.start, flow.nodes)}", "start")
+        yield problem(
+            None,
+            "start",
+            f"unknown node '{flow.start}'{did_you_mean(flow.start, flow.nodes)}",
+            "start",
+        )
     for name, node in flow.nodes.items():
         for key, target in node.targets().items():
             if target not in flow.nodes:
-                yield problem(name, key, f"unknown node '{target}'"
-                              f"{did_you_mean(target, flow.nodes)}", "nodes", name, *key.split("."))
+                yield problem(
+                    name,
+                    key,
+                    f"unknown node '{target}'{did_you_mean(target, flow.nodes)}",
+                    "nodes",
+                    name,
+                    *key.split("."),
+                )
         for key, prompt in schema.prompt_fields(node).items():
             if prompt not in prompts.names():
-                yield problem(name, key, f"unknown prompt '{prompt}'"
-                              f"{did_you_mean(prompt, prompts.names())}", "nodes", name, key)
+                yield problem(
+                    name,
+                    key,
+                    f"unknown prompt '{prompt}'{did_you_mean(prompt, prompts.names())}",
+                    "nodes",
+                    name,
+                    key,
+                )
         if isinstance(node, schema.GotoNode):
             target_flow = flows.get(node.flow)
             if target_flow is None:
                 if all_loaded:
-                        yield problem(name, "flow", f"unknown flow '{node.flow}'"
-                                  f"{did_you_mean(node.flow, flows)}", "nodes", name, "flow")
+                    yield problem(
+                        name,
+                        "flow",
+                        f"unknown flow '{node.flow}'{did_you_mean(node.flow, flows)}",
+                        "nodes",
+                        name,
+                        "flow",
+                    )
             elif node.node is not None and node.node not in target_flow.nodes:
-                yield problem(name, "node", f"flow '{node.flow}' has no node '{node.node}'"
-                              f"{did_you_mean(node.node, target_flow.nodes)}", "nodes", name, "node")
-        action_name = (node.action if isinstance(node, schema.ActionNode)
-                       else node.validate_with if isinstance(node, schema.CollectNode) else None)
+                yield problem(
+                    name,
+                    "node",
+                    f"flow '{node.flow}' has no node '{node.node}'"
+                    f"{did_you_mean(node.node, target_flow.nodes)}",
+                    "nodes",
+                    name,
+                    "node",
+                )
+        action_name = (
+            node.action
+            if isinstance(node, schema.ActionNode)
+            else node.validate_with
+            if isinstance(node, schema.CollectNode)
+            else None
+        )
         if action_name is not None:
             yield from _check_action(problem, name, node, action_name, actions)
         if isinstance(node, schema.MenuNode) and node.phrases:
@@ -62,74 +106,132 @@ def _check_flow(flow: Flow, flows: Mapping[str, Flow], prompts: PromptCatalog,
         yield problem(name, None, "unreachable: no path leads here from start", "nodes", name)
 
 
-def _check_action(problem: object, name: str, node: schema._Node, action_name: str,
-                  actions: Mapping[str, Action]) -> Iterator[Problem]:
+def _check_action(
+    problem: object, name: str, node: schema._Node, action_name: str, actions: Mapping[str, Action]
+) -> Iterator[Problem]:
     assert callable(problem)
     key = "action" if isinstance(node, schema.ActionNode) else "validate"
     action = actions.get(action_name)
     if action is None:
-        yield problem(name, key, f"unknown action '{action_name}'"
-                      f"{did_you_mean(action_name, actions)}", "nodes", name, key)
+        yield problem(
+            name,
+            key,
+            f"unknown action '{action_name}'{did_you_mean(action_name, actions)}",
+            "nodes",
+            name,
+            key,
+        )
         return
     if isinstance(node, schema.CollectNode):
         if "ok" not in action.outcomes:
-            yield problem(name, key, f"action '{action_name}' cannot validate input "
-                          "(it has no 'ok' outcome)", "nodes", name, key)
+            yield problem(
+                name,
+                key,
+                f"action '{action_name}' cannot validate input (it has no 'ok' outcome)",
+                "nodes",
+                name,
+                key,
+            )
         return
     assert isinstance(node, schema.ActionNode)
     for outcome in sorted(set(node.outcomes) - action.outcomes):
-        yield problem(name, f"outcomes.{outcome}",
-                      f"action '{action_name}' has no outcome '{outcome}' "
-                      f"(it has: {', '.join(sorted(action.outcomes))})",
-                      "nodes", name, "outcomes", outcome)
+        yield problem(
+            name,
+            f"outcomes.{outcome}",
+            f"action '{action_name}' has no outcome '{outcome}' "
+            f"(it has: {', '.join(sorted(action.outcomes))})",
+            "nodes",
+            name,
+            "outcomes",
+            outcome,
+        )
     for outcome in sorted(action.outcomes - set(node.outcomes)):
-        yield problem(name, "outcomes", f"outcome '{outcome}' of action '{action_name}' "
-                      "goes nowhere", "nodes", name, "outcomes")
+        yield problem(
+            name,
+            "outcomes",
+            f"outcome '{outcome}' of action '{action_name}' goes nowhere",
+            "nodes",
+            name,
+            "outcomes",
+        )
 
 
 _ProblemAt = Callable[..., Problem]
 
 
-def _check_phrases(problem: _ProblemAt, name: str, node: schema.MenuNode,
-                   prompts: PromptCatalog) -> Iterator[Problem]:
+def _check_phrases(
+    problem: _ProblemAt, name: str, node: schema.MenuNode, prompts: PromptCatalog
+) -> Iterator[Problem]:
     """Spoken answers: each names a real option and a known language, none empty or ambiguous."""
     here = ("nodes", name, "phrases")
     owner: dict[tuple[str, str], str] = {}  # (language, phrase) → option, to find duplicates
     for option, by_language in node.phrases.items():
         if option not in node.options:
-            yield problem(name, f"phrases.{option}", f"no option '{option}' in this menu "
-                          f"(options: {', '.join(node.options)})", *here, option)
+            yield problem(
+                name,
+                f"phrases.{option}",
+                f"no option '{option}' in this menu (options: {', '.join(node.options)})",
+                *here,
+                option,
+            )
         if not by_language:
             yield problem(name, f"phrases.{option}", "no phrases", *here, option)
         for language, phrases in by_language.items():
             key = f"phrases.{option}.{language}"
             if language not in schema.LANGUAGES:
-                yield problem(name, key, f"unknown language '{language}'"
-                              f"{did_you_mean(language, schema.LANGUAGES)}",
-                              *here, option, language)
+                yield problem(
+                    name,
+                    key,
+                    f"unknown language '{language}'{did_you_mean(language, schema.LANGUAGES)}",
+                    *here,
+                    option,
+                    language,
+                )
                 continue
             if not phrases:
                 yield problem(name, key, "no phrases", *here, option, language)
             for index, phrase in enumerate(phrases):
                 spoken = " ".join(phrase.lower().split())
                 if not spoken:
-                    yield problem(name, f"{key}.{index}", "empty phrase",
-                                  *here, option, language, index)
+                    yield problem(
+                        name, f"{key}.{index}", "empty phrase", *here, option, language, index
+                    )
                 elif (language, spoken) in owner and owner[language, spoken] != option:
-                    yield problem(name, f"{key}.{index}", f"'{phrase}' is also a phrase of "
-                                  f"option '{owner[language, spoken]}'",
-                                  *here, option, language, index)
+                    yield problem(
+                        name,
+                        f"{key}.{index}",
+                        f"'{phrase}' is also a phrase of option '{owner[language, spoken]}'",
+                        *here,
+                        option,
+                        language,
+                        index,
+                    )
                 else:
                     owner[language, spoken] = option
-    speech_prompts = {"speech_prompt": node.speech_prompt, "confirm_prompt": node.confirm_prompt,
-                      "not_understood_prompt": node.not_understood_prompt}
+    speech_prompts = {
+        "speech_prompt": node.speech_prompt,
+        "confirm_prompt": node.confirm_prompt,
+        "not_understood_prompt": node.not_understood_prompt,
+    }
     for key, prompt in speech_prompts.items():
         if prompt is None:
-            yield problem(name, key, "missing: a menu with phrases needs a prompt that invites "
-                          "speech", "nodes", name, "phrases")
+            yield problem(
+                name,
+                key,
+                "missing: a menu with phrases needs a prompt that invites speech",
+                "nodes",
+                name,
+                "phrases",
+            )
         elif prompt not in prompts.names():
-            yield problem(name, key, f"unknown prompt '{prompt}'"
-                          f"{did_you_mean(prompt, prompts.names())}", "nodes", name, key)
+            yield problem(
+                name,
+                key,
+                f"unknown prompt '{prompt}'{did_you_mean(prompt, prompts.names())}",
+                "nodes",
+                name,
+                key,
+            )
 
 
 def _reachable(flow: Flow) -> set[str]:
