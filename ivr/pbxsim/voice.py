@@ -32,7 +32,8 @@ RECORD_FORMATS: dict[str, tuple[str, int, bool]] = {
 
 _PCM_OUT = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer",
             "-L", "-"]
-_SOX_TO_PCM = ["sox", "-t", "wav", "-", *_PCM_OUT]
+# -R: no random dither, so the same words give the same audio and tests repeat exactly.
+_SOX_TO_PCM = ["sox", "-R", "-t", "wav", "-", *_PCM_OUT]
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
@@ -71,7 +72,7 @@ async def load_audio(path: Path) -> bytes:
         pass  # not a plain PCM wav: let sox read it
     except OSError as exc:
         raise VoiceError(f"cannot read {path}: {exc}") from exc
-    return await _run(["sox", str(path), *_PCM_OUT])
+    return await _run(["sox", "-R", str(path), *_PCM_OUT])
 
 
 def silence(ms: float) -> bytes:
@@ -109,7 +110,7 @@ async def write_recording(path: Path, fmt: str, pcm_8k: bytes, keep: bytes = b""
 
 def _sox_resample(rate: int) -> list[str]:
     raw_in = ["-t", "raw", "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", "-L"]
-    return ["sox", *raw_in, "-", "-t", "raw", "-r", str(rate), "-"]
+    return ["sox", "-R", *raw_in, "-", "-t", "raw", "-r", str(rate), "-"]
 
 
 async def _run(command: list[str], stdin: bytes | None = None) -> bytes:

@@ -152,8 +152,11 @@ class _Decoder:
         from pocketsphinx import Decoder
 
         # remove_noise off: its noise estimate carries from one caller's answer to the next.
+        # cmn=batch: the whole answer is decoded at once, so its cepstral mean comes from the
+        # answer itself, not from whatever the decoder heard before (live CMN made results
+        # depend on which decoder, with which history, took the answer).
         self._decoder: Any = Decoder(lm=None, samprate=PocketsphinxRecognizer.RATE,
-                                     remove_noise=False, loglevel="FATAL")
+                                     remove_noise=False, cmn="batch", loglevel="FATAL")
         self._grammars: set[str] = set()
         # Cepstral mean normalisation adapts after every utterance; each caller's answer
         # starts from the model's initial values, so one call cannot colour the next.

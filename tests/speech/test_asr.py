@@ -28,7 +28,7 @@ def utterance(directory: Path, text: str, voice: str = "en-us+m7", speed: int = 
     wide = directory / f"{text.replace(' ', '_')}.22k.wav"
     phone = directory / f"{text.replace(' ', '_')}.wav"
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wide), text], check=True)
-    subprocess.run(["sox", "-q", str(wide), "-r", "8000", "-b", "16", "-c", "1", str(phone)],
+    subprocess.run(["sox", "-q", "-R", str(wide), "-r", "8000", "-b", "16", "-c", "1", str(phone)],
                    check=True)
     return phone
 
