@@ -69,22 +69,26 @@ async def english_customer(add_customer: CustomerFactory) -> None:
 # --- each main-menu option by voice ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("said", "option", "flow"), [
-    ("power outage", "1", "outage"),
-    ("repair", "2", "repair"),
-    ("bill", "3", "bill"),
-    ("agent", "0", "person"),
+@pytest.mark.parametrize(("said", "option", "flow", "recognised"), [
+    ("power outage", "1", "outage", "power outage"),
+    ("repair", "2", "repair", "repair"),
+    ("bill", "3", "bill", "bill"),
+    # The prompt suggests the longer "make a complaint": the bare word is too short for the
+    # embedded English model; the grammar's phrase "complaint" is found inside it.
+    ("make a complaint", "4", "complaint", "complaint"),
+    ("agent", "0", "person", "agent"),
 ])
 @pytest.mark.usefixtures("english_customer")
 async def test_spoken_answer_chooses_the_option(
-        call: Dial, journey: Journey, tmp_path: Path, said: str, option: str, flow: str) -> None:
+        call: Dial, journey: Journey, tmp_path: Path, said: str, option: str, flow: str,
+        recognised: str) -> None:
     t = await call(f"say:{said}", "h")
     assert prompts(t)[:2] == [EN["greeting"], EN["main_menu_speech"]]
     assert EN["main_menu"] not in prompts(t)
     assert recordings(t) == 1
     record = await journey(t)
     [heard] = events(record, "recognition")
-    assert heard["text"] == said and heard["option"] == option
+    assert heard["text"] == recognised and heard["option"] == option
     assert isinstance(heard["confidence"], float) and heard["confidence"] >= CONFIRM_BELOW
     assert flows_entered(record)[:2] == ["hotline", flow]
     assert not events(record, "speech_confirm")
