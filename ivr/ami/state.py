@@ -236,7 +236,7 @@ class HotlineState:
         record = CallRecord(
             uniqueid=uid,
             channel=ev.get("channel", ""),
-            caller=ev.get("calleridnum", ""),
+            caller=_caller_number(ev),
             started_at=now,
         )
         self.calls[uid] = _Call(record)
@@ -245,6 +245,8 @@ class HotlineState:
 
     def _newstate(self, ev: Event, now: float) -> None:
         call = self.calls.get(ev.get("uniqueid", ""))
+        if call and not call.record.caller:  # set by the dialplan after the channel began
+            call.record.caller = _caller_number(ev)
         if call and call.record.answered_at is None and ev.get("channelstatedesc") == "Up":
             call.record.answered_at = now
 
@@ -474,3 +476,9 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value is not None else default
     except ValueError:
         return default
+
+
+def _caller_number(ev: Event) -> str:
+    """The caller id number, or "" when there is none: Asterisk writes `<unknown>` then."""
+    number = ev.get("calleridnum", "")
+    return "" if number == "<unknown>" else number
