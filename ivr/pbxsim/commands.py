@@ -98,8 +98,12 @@ class PbxConfig:
     caller_voice: str | None = None  # espeak-ng voice for say: (None: by the words' script)
     command_timeout: float = 30.0  # real seconds to wait for the IVR's next command
     connect_timeout: float = 5.0
-    context: str = "from-pstn"
-    extension: str = "95598"
+    # Where AGI() runs in asterisk-conf/extensions.conf ([hotline-ivr] s,1); the number the
+    # caller dialled reaches the IVR only as agi_dnid (a Local channel sends "unknown" there).
+    context: str = "hotline-ivr"
+    extension: str = "s"
+    priority: int = 1
+    dnid: str = "95598"
     channel_tech: str = "PJSIP"
     version: str = "22.5.2"
 
