@@ -61,7 +61,8 @@ class SimulatedAsterisk:
 
     queues: tuple[str, ...] = tuple(ASTERISK_QUEUES.values())
     members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
-    originate_response: str = "Success"  # or "Failure"
+    originate_response: str = "Success"  # or "Failure" (reported as unanswered, Reason 3)
+    weights: dict[str, int] = field(default_factory=lambda: {"repair": 2, "emergency": 10})
 
 
 class AmiSimulator:
@@ -73,8 +74,10 @@ class AmiSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         pbx: SimulatedAsterisk | None = None,
+        read: frozenset[str] = frozenset({"call", "agent"}),
     ) -> None:
         self.username, self.secret = username, secret
+        self.read = read  # the user's read classes, as manager-ivr.conf grants them
         self.host, self.port = host, port
         self.pbx = pbx or SimulatedAsterisk()
         self.answer_pings = True
@@ -141,7 +144,7 @@ class AmiSimulator:
 
     async def emit(self, headers: Mapping[str, str]) -> None:
         """One event, stamped like `timestampevents = yes` does."""
-        await self.replay([{**headers, "Timestamp": f"{time.time():.6f}"}])
+        await self.replay([_stamped(headers)])
 
     async def drop_all(self) -> None:
         """Close every connection at once, as an Asterisk restart does."""
@@ -200,17 +203,18 @@ class AmiSimulator:
                 session.events = action.get("Events", "on").lower() not in ("off", "no", "false")
                 self.logins += 1
                 _respond(w, action, "Success", "Authentication accepted")
-                w.write(
-                    _wire(
-                        {
-                            "Event": "FullyBooted",
-                            "Privilege": "system,all",
-                            "Uptime": "3600",
-                            "LastReload": "3600",
-                            "Status": "Fully Booted",
-                        }
+                if self.read & {"system", "all"}:  # FullyBooted is a system-class event
+                    w.write(
+                        _wire(
+                            {
+                                "Event": "FullyBooted",
+                                "Privilege": "system,all",
+                                "Uptime": "3600",
+                                "LastReload": "3600",
+                                "Status": "Fully Booted",
+                            }
+                        )
                     )
-                )
                 self.authenticated_event.set()
                 return True
             _respond(w, action, "Error", "Authentication failed")
@@ -331,10 +335,14 @@ class AmiSimulator:
             )
         )
         items = 0
+        only = action.get("Queue", "")
         for queue in self.pbx.queues:
+            if only and queue != only:
+                continue
+            # app_queue writes the ActionID last in QueueParams and QueueMember.
             w.write(
                 _wire(
-                    _with_id(
+                    _id_last(
                         action,
                         {
                             "Event": "QueueParams",
@@ -349,7 +357,7 @@ class AmiSimulator:
                             "ServiceLevel": "15",
                             "ServicelevelPerf": "0.0",
                             "ServicelevelPerf2": "0.0",
-                            "Weight": "0",
+                            "Weight": str(self.pbx.weights.get(queue, 0)),
                         },
                     )
                 )
@@ -357,9 +365,7 @@ class AmiSimulator:
             items += 1
             for (q, _), member in self.pbx.members.items():
                 if q == queue:
-                    w.write(
-                        _wire(_with_id(action, {"Event": "QueueMember", **_member_fields(member)}))
-                    )
+                    w.write(_wire(_id_last(action, _status_member(member))))
                     items += 1
         w.write(
             _wire(
@@ -391,28 +397,34 @@ class AmiSimulator:
             return
         _respond(w, action, "Success", "Originate successfully queued")
         ok = self.pbx.originate_response == "Success"
-        uniqueid = f"{int(time.time())}.{next(self._uniqueids)}"
-        event = _with_id(
-            action,
-            {
-                "Event": "OriginateResponse",
-                "Privilege": "call,all",
-                "Response": "Success" if ok else "Failure",
-                "Channel": channel,
-                "Context": action.get("Context", ""),
-                "Exten": action.get("Exten", ""),
-                "Application": action.get("Application", ""),
-                "Data": action.get("Data", ""),
-                "Reason": "4" if ok else "3",
-                "Uniqueid": uniqueid if ok else "<null>",
-                "CallerIDNum": "<unknown>",
-                "CallerIDName": "<unknown>",
-            },
-        )
+        number = next(self._uniqueids)
+        event: dict[str, str] = {
+            "Event": "OriginateResponse",
+            "Privilege": "call,all",
+            "Timestamp": f"{time.time():.6f}",
+        }
+        if action.action_id:
+            event["ActionID"] = action.action_id
+        event |= {
+            "Response": "Success" if ok else "Failure",
+            # The channel's own name once it exists; the requested one when none was made.
+            "Channel": _channel_name(channel, number) if ok else channel,
+        }
+        if action.get("Application"):
+            event |= {"Application": action.get("Application", ""), "Data": action.get("Data", "")}
+        else:
+            event |= {"Context": action.get("Context", ""), "Exten": action.get("Exten", "")}
+        cid_name, cid_num = _parse_callerid(action.get("CallerID", ""))
+        event |= {
+            "Reason": "4" if ok else "3",  # answered / rang out unanswered
+            "Uniqueid": f"{int(time.time())}.{number}" if ok else "<unknown>",
+            "CallerIDNum": cid_num or "<unknown>",
+            "CallerIDName": cid_name or "<unknown>",
+        }
         w.write(_wire(event))
 
     def _broadcast(self, event: Mapping[str, str]) -> None:
-        data = _wire({**event, "Timestamp": f"{time.time():.6f}"})
+        data = _wire(_stamped(event))
         for session in self._listeners():
             session.writer.write(data)
 
@@ -460,3 +472,47 @@ def _member_fields(m: QueueMember) -> dict[str, str]:
 
 def _member_event(name: str, m: QueueMember) -> dict[str, str]:
     return {"Event": name, "Privilege": "agent,all", **_member_fields(m)}
+
+
+def _stamped(event: Mapping[str, str]) -> dict[str, str]:
+    """`Timestamp` where `timestampevents = yes` puts it: after `Privilege` (or `Event`)."""
+    out: dict[str, str] = {}
+    stamp = f"{time.time():.6f}"
+    for key, value in event.items():
+        if key == "Timestamp":
+            continue
+        out[key] = value
+        if key == "Privilege" or (key == "Event" and "Privilege" not in event):
+            out["Timestamp"] = stamp
+    return out
+
+
+def _id_last(action: AmiMessage, headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "ActionID": action.action_id} if action.action_id else headers
+
+
+def _status_member(m: QueueMember) -> dict[str, str]:
+    """QueueStatus's QueueMember: `Name`/`Location` where the member events say
+    `MemberName`/`Interface`, and no `Ringinuse`."""
+    fields = _member_fields(m)
+    renamed = {"MemberName": "Name", "Interface": "Location"}
+    return {"Event": "QueueMember"} | {
+        renamed.get(k, k): v for k, v in fields.items() if k != "Ringinuse"
+    }
+
+
+def _channel_name(requested: str, number: int) -> str:
+    """The name Asterisk gives an originated channel: `Local/x@ctx-0000000a;1`, or the
+    endpoint's name with a sequence number (`PJSIP/carrier-0000000a` for `PJSIP/123@carrier`)."""
+    tech, _, resource = requested.partition("/")
+    if tech.lower() == "local":
+        return f"{requested}-{number:08x};1"
+    return f"{tech}/{resource.rpartition('@')[2]}-{number:08x}"
+
+
+def _parse_callerid(value: str) -> tuple[str, str]:
+    """(name, number) from `"Name" <number>`, `Name <number>` or a bare number."""
+    if "<" in value and value.rstrip().endswith(">"):
+        name, _, number = value.rstrip()[:-1].rpartition("<")
+        return name.strip().strip('"'), number.strip()
+    return "", value.strip()
