@@ -233,6 +233,9 @@ class HotlineState:
         uid = ev.get("uniqueid", "")
         if not uid or ev.get("context", "") not in self.inbound_contexts:
             return
+        channel = ev.get("channel", "")
+        if channel.startswith("Local/") and channel.endswith(";1"):
+            return  # the calling half of a test loopback; its ;2 half is the hotline call
         record = CallRecord(
             uniqueid=uid,
             channel=ev.get("channel", ""),

@@ -37,3 +37,18 @@ def test_a_caller_id_set_after_the_channel_began_is_taken_when_it_answers() -> N
     record = state.calls["1795646113.19"].record
     assert record.caller == "13800138000"
     assert record.answered_at is not None and record.answered_at - record.started_at < 0.001
+
+
+def test_only_the_hotline_half_of_a_local_loopback_is_a_call() -> None:
+    calling_half = (
+        NEWCHANNEL.replace(b";2", b";1")
+        .replace(b"Uniqueid: 1795646113.19", b"Uniqueid: 1795646113.18")
+        .replace(
+            b"ChannelState: 4\r\nChannelStateDesc: Ring",
+            b"ChannelState: 0\r\nChannelStateDesc: Down",
+        )
+    )
+    state = HotlineState()
+    state.feed(decode(calling_half))
+    state.feed(decode(NEWCHANNEL))
+    assert list(state.calls) == ["1795646113.19"]

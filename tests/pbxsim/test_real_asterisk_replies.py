@@ -72,8 +72,11 @@ MAIN_CALL: list[tuple[str, str | None, str]] = [
     ("GET VARIABLE IVR_TEST", None, "200 result=1 (a b)\n"),
     ("SET VARIABLE A B", None, "200 result=1\n"),
     ("EXEC NoOp x", None, "200 result=0\n"),
-    ('STREAM FILE hello-world ""', None,
-     "511 Command Not Permitted on a dead channel or intercept routine\n"),
+    (
+        'STREAM FILE hello-world ""',
+        None,
+        "511 Command Not Permitted on a dead channel or intercept routine\n",
+    ),
     ("FOO BAR", None, "510 Invalid or unknown command\n"),
 ]
 
@@ -82,8 +85,11 @@ CALLER_HANGS_UP: list[tuple[str, str | None, str]] = [
     ("ANSWER", None, "200 result=0\n"),
     ("WAIT FOR DIGIT 10000", "h", "200 result=-1\nHANGUP\n"),
     ("NOOP", None, "200 result=0\n"),
-    ("WAIT FOR DIGIT 1000", None,
-     "511 Command Not Permitted on a dead channel or intercept routine\n"),
+    (
+        "WAIT FOR DIGIT 1000",
+        None,
+        "511 Command Not Permitted on a dead channel or intercept routine\n",
+    ),
 ]
 HANGUP_IN_GET_DATA: list[tuple[str, str | None, str]] = [
     ("ANSWER", None, "200 result=0\n"),
@@ -109,13 +115,17 @@ def emulator(sounds: SoundLibrary, script: list[tuple[str, str | None, str]]) ->
     transcript = CallTranscript("hotline", "13800138000", "1795645981.3")
     caller = Caller([keys for _, keys, _ in script if keys is not None])
     return AgiEmulator(
-        config, caller, transcript,
-        channel_name="Local/13800138000@hotline-test-00000001;2", variables={},
+        config,
+        caller,
+        transcript,
+        channel_name="Local/13800138000@hotline-test-00000001;2",
+        variables={},
     )
 
 
 @pytest.mark.parametrize(
-    "script", [MAIN_CALL, CALLER_HANGS_UP, HANGUP_IN_GET_DATA],
+    "script",
+    [MAIN_CALL, CALLER_HANGS_UP, HANGUP_IN_GET_DATA],
     ids=["main", "caller-hangs-up", "hangup-in-get-data"],
 )
 async def test_replies_match_asterisk_byte_for_byte(
@@ -128,8 +138,18 @@ async def test_replies_match_asterisk_byte_for_byte(
 
 @pytest.mark.parametrize(
     "command",
-    ["EXEC", "GET DATA", "GET VARIABLE a b", "HANGUP a b", "RECORD FILE a b", "SET VARIABLE X",
-     "STREAM FILE a b c d", "STREAM FILE hello-world 1 xyz", "VERBOSE", "WAIT FOR DIGIT x"],
+    [
+        "EXEC",
+        "GET DATA",
+        "GET VARIABLE a b",
+        "HANGUP a b",
+        "RECORD FILE a b",
+        "SET VARIABLE X",
+        "STREAM FILE a b c d",
+        "STREAM FILE hello-world 1 xyz",
+        "VERBOSE",
+        "WAIT FOR DIGIT x",
+    ],
 )
 async def test_bad_syntax_is_framed_as_asterisk_frames_it(
     sounds: SoundLibrary, command: str
@@ -147,8 +167,13 @@ async def test_bad_syntax_is_framed_as_asterisk_frames_it(
 def test_the_environment_has_asterisks_keys_order_and_dialplan_position() -> None:
     config = PbxConfig(language="en", channel_tech="Local", version="22.10.1", dnid="unknown")
     env = asterisk_environment(
-        "127.0.0.1", 14573, script="hotline", caller="13800138000", caller_name="Test",
-        uniqueid="1795645981.3", channel_name="Local/13800138000@hotline-test-00000001;2",
+        "127.0.0.1",
+        14573,
+        script="hotline",
+        caller="13800138000",
+        caller_name="Test",
+        uniqueid="1795645981.3",
+        channel_name="Local/13800138000@hotline-test-00000001;2",
         config=config,
     )
     env["threadid"] = "139682071996096"
@@ -157,10 +182,18 @@ def test_the_environment_has_asterisks_keys_order_and_dialplan_position() -> Non
 
 def test_by_default_the_call_sits_where_the_hotline_dialplan_runs_agi() -> None:
     env = asterisk_environment(
-        "127.0.0.1", 4573, script="hotline", caller="13800138000", uniqueid="1.1",
-        channel_name="PJSIP/carrier-00000001", config=PbxConfig(),
+        "127.0.0.1",
+        4573,
+        script="hotline",
+        caller="13800138000",
+        uniqueid="1.1",
+        channel_name="PJSIP/carrier-00000001",
+        config=PbxConfig(),
     )
     # extensions.conf: [hotline-ivr] exten => s,1,AGI(...); the dialled number stays in dnid.
     assert (env["context"], env["extension"], env["priority"], env["dnid"]) == (
-        "hotline-ivr", "s", "1", "95598",
+        "hotline-ivr",
+        "s",
+        "1",
+        "95598",
     )
