@@ -47,11 +47,13 @@ class Database:
         if make_url(url).get_backend_name() == "sqlite":
             ensure_sqlite_dir(url)
             engine = create_async_engine(
-                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+                url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                hide_parameters=True,  # errors must not log callers' phone and account numbers
             )
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_async_engine(url, pool_pre_ping=True)
+            engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
         return cls(engine)
 
     @property

@@ -90,28 +90,39 @@ class CallRunner:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
         start_record: asyncio.Task[None] | None = None
         try:
-            await channel.answer()
-            ctx.record("answered")
-            # Written while the greeting plays, not before it: the caller hears the IVR at once.
-            start_record = asyncio.create_task(
-                self._start_record(ctx, entry_flow, flows.version, started))
-            await self._run(ctx, entry_flow)
-        except ChannelHangup:
+            try:
+                await channel.answer()
+                ctx.record("answered")
+                # Written while the greeting plays, not before it: the caller hears the IVR at once.
+                start_record = asyncio.create_task(
+                    self._start_record(ctx, entry_flow, flows.version, started))
+                await self._run(ctx, entry_flow)
+            except ChannelHangup:
+                if ctx.outcome != "transferred":
+                    ctx.outcome = "caller_hung_up"
+                ctx.record("hangup")
+            except Exception as exc:
+                log.exception("call %s failed in flow %s", uniqueid, entry_flow)
+                ctx.record("error", error=type(exc).__name__)
+                ctx.outcome = "error"
+                await self._fallback(ctx)
+        except asyncio.CancelledError:
+            # Shutdown past its grace period: the call is cut, but its record is still closed.
+            ctx.record("cancelled")
             if ctx.outcome != "transferred":
-                ctx.outcome = "caller_hung_up"
-            ctx.record("hangup")
-        except Exception as exc:
-            log.exception("call %s failed in flow %s", uniqueid, entry_flow)
-            ctx.record("error", error=type(exc).__name__)
-            ctx.outcome = "error"
-            await self._fallback(ctx)
+                ctx.outcome = "error"
+            await asyncio.shield(self._close(ctx, start_record))
+            raise
         ctx.outcome = ctx.outcome or "self_served"
+        await self._close(ctx, start_record)
+        return ctx
+
+    async def _close(self, ctx: CallContext, start_record: asyncio.Task[None] | None) -> None:
         if ctx.speech is not None:
             await ctx.speech.close()
         if start_record is not None:
             await start_record  # never raises: failures are logged inside
         await self._finish_record(ctx)
-        return ctx
 
     async def _run(self, ctx: CallContext, flow_name: str, node_name: str | None = None) -> None:
         flow = ctx.flows.flows.get(flow_name)

@@ -145,18 +145,30 @@ class TicketNode(_Node):
     priority: int = Field(default=0, ge=0, le=10)
     link_outage: bool = False
     next: str
+    # Where to go when the work order cannot be written (database down). Without it the call
+    # takes the general fallback (apology, general queue); a danger report must not wait.
+    on_error: str | None = None
 
     def targets(self) -> dict[str, str]:
-        return {"next": self.next}
+        return {"next": self.next} | ({"on_error": self.on_error} if self.on_error else {})
 
 
 class TransferNode(_Node):
-    """Hand the caller to an agent queue through Asterisk's Queue application. Ends the flow."""
+    """Hand the caller to an agent queue through Asterisk's Queue application.
+
+    The flow ends when an agent took the call. When Asterisk hands the caller back unanswered
+    (no agent logged in, none free in time: QUEUESTATUS), it goes on at `on_unanswered`, or
+    the call ends there when that is not given.
+    """
 
     type: Literal["transfer"]
     queue: str  # a queue name, or {var} naming a variable that holds one
     priority: int = Field(default=0, ge=0, le=10)
     prompt: str | None = None
+    on_unanswered: str | None = None
+
+    def targets(self) -> dict[str, str]:
+        return {"on_unanswered": self.on_unanswered} if self.on_unanswered else {}
 
     @field_validator("queue")
     @classmethod

@@ -35,16 +35,20 @@ class CachedOutages(Outages):
         cached = self._answers.get(key)
         if cached is None or cached[0] < self._clock():
             task = asyncio.ensure_future(super().affecting(customer))
-            self._answers[key] = cached = (self._clock() + self._ttl, task)
-            task.add_done_callback(lambda t: self._forget_failure(key, t))
+            # Until the answer arrives it cannot expire: a slow database in a storm must not
+            # make every new caller start another query.
+            self._answers[key] = cached = (float("inf"), task)
+            task.add_done_callback(lambda t: self._answered(key, t))
         # shield: one caller hanging up must not cancel the lookup others are waiting for
         return await asyncio.shield(cached[1])
 
-    def _forget_failure(self, key: tuple[str, str], task: asyncio.Task[OutageReport]) -> None:
-        if not task.cancelled() and task.exception() is None:
-            return
-        if self._answers.get(key, (0.0, None))[1] is task:
+    def _answered(self, key: tuple[str, str], task: asyncio.Task[OutageReport]) -> None:
+        if self._answers.get(key, (0.0, None))[1] is not task:
+            return  # cleared meanwhile by an update
+        if task.cancelled() or task.exception() is not None:
             del self._answers[key]  # the next caller asks the database again
+        else:
+            self._answers[key] = (self._clock() + self._ttl, task)
 
     def clear(self) -> None:
         self._answers.clear()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.db.enums import OutageKind, OutageStatus
@@ -205,8 +206,14 @@ class Outages:
 
     async def upsert(self, data: OutageInput, now: datetime | None = None) -> OutageInfo:
         """Create or update an outage (the dispatch feed). Raises `ValidationError`."""
-        async with self._db.sessionmaker() as session, session.begin():
-            info, _ = await upsert_outage(session, data, now or datetime.now(UTC))
+        try:
+            async with self._db.sessionmaker() as session, session.begin():
+                info, _ = await upsert_outage(session, data, now or datetime.now(UTC))
+        except IntegrityError:
+            # Two sends of a new outage raced (dispatch retries): the other one created it, so
+            # this one is an update now.
+            async with self._db.sessionmaker() as session, session.begin():
+                info, _ = await upsert_outage(session, data, now or datetime.now(UTC))
         return info
 
     async def restore(self, outage_id: str, at: datetime | None = None) -> OutageInfo:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -55,7 +55,7 @@ def _outage_input(body: dict[str, Any]) -> OutageInput:
         areas=_names(body, "areas"),
         transformers=_names(body, "transformers"),
         starts_at=_when(body, "starts_at"),
-        restore_eta=_when(body, "restore_eta") if body.get("restore_eta") else None,
+        restore_eta=None if body.get("restore_eta") in (None, "") else _when(body, "restore_eta"),
         cause=_text(body, "cause") if body.get("cause") is not None else "",
     )
 
@@ -81,6 +81,10 @@ def _when(body: dict[str, Any], name: str) -> datetime:
         raise ValidationError(name, "an ISO 8601 date and time is required") from None
     if when.tzinfo is None:
         raise ValidationError(name, "a date and time with a UTC offset is needed")
+    try:
+        when.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(name, "out of range") from None
     return when
 
 

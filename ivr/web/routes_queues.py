@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -189,6 +189,10 @@ def _moment(request: web.Request, name: str) -> datetime:
         raise ValidationError(name, "an ISO 8601 date and time is required") from None
     if moment.tzinfo is None:
         raise ValidationError(name, "a date and time with a UTC offset is needed")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(name, "out of range") from None
     return moment
 
 

@@ -54,7 +54,8 @@ async def close_ticket(request: web.Request) -> web.Response:
 
 def _ticket_ref(request: web.Request) -> str | int:
     ref = request.match_info["id"]
-    return int(ref) if ref.isdigit() else ref
+    # An id is a plain ASCII number that fits the column; anything else is looked up as a number.
+    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else ref
 
 
 def add_routes(app: web.Application, tickets: Tickets) -> None:

@@ -46,7 +46,9 @@ def line_of(path: Path, needle: str) -> int:
 
 def test_the_shipped_flows_pass() -> None:
     flow_set = load_flow_set(ROOT / "flows", ROOT / "prompts")
-    assert {"hotline", "outage", "repair", "bill", "complaint", "person"} <= set(flow_set.flows)
+    assert {"hotline", "outage", "repair", "bill", "complaint", "person", "callback"} <= set(
+        flow_set.flows
+    )
     assert len(flow_set.version) == 12
 
 
@@ -133,7 +135,7 @@ def test_cli_exit_codes(copy: tuple[Path, Path]) -> None:
     ok = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                              "--prompts-dir", str(prompts)])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("ok: 6 flows")
+    assert ok.output.startswith("ok: 7 flows")
     edit(flows / "repair.yaml", "next: create\n", "next: craete\n")
     bad = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                               "--prompts-dir", str(prompts)])

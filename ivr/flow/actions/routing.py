@@ -17,7 +17,11 @@ async def choose_person(ctx: CallContext) -> str:
     """Key customers get queue priority, and their customer manager first when they have one."""
     ctx.vars.setdefault("person_queue", "general")
     customer = ctx.vars.get("customer")
-    if isinstance(customer, CustomerInfo) and customer.key_customer:
+    # Only a caller verified for the account (caller id, or account and last four digits) is
+    # treated as that key customer: a typed-in account number alone proves nothing.
+    verified = isinstance(customer, CustomerInfo) and (
+        ctx.vars.get("verified_account") == customer.account)
+    if isinstance(customer, CustomerInfo) and customer.key_customer and verified:
         ctx.vars["queue_priority"] = max(
             int(ctx.vars.get("queue_priority", 0)), KEY_CUSTOMER_PRIORITY
         )

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
 import string
 from typing import Any
 
 from ivr.flow.context import CallContext
 from ivr.flow.schema import TicketNode
 from ivr.services.customers import CustomerInfo
+from ivr.services.tickets import TicketInfo
+
+log = logging.getLogger(__name__)
 
 
 class _Blank(dict[str, Any]):
@@ -14,6 +18,28 @@ class _Blank(dict[str, Any]):
 
 
 async def run(node: TicketNode, ctx: CallContext) -> str | None:
+    try:
+        ticket, outage_id = await _open(node, ctx)
+    except Exception as exc:
+        if node.on_error is None:
+            raise  # the engine's fallback: apology, then a person
+        log.exception("call %s: work order (%s) not written; going on at %s",
+                      ctx.channel.uniqueid, node.kind, node.on_error)
+        ctx.record("error", error=type(exc).__name__, during="ticket")
+        return node.on_error
+    # Committed by now: the number may be read back to the caller.
+    ctx.vars["ticket_number"] = ticket.number
+    # Deadlines are spoken as local dates: a UTC date can be the day before.
+    ctx.vars["ticket_contact_due"] = ticket.contact_due and ticket.contact_due.astimezone(ctx.tz)
+    ctx.vars["ticket_resolve_due"] = ticket.resolve_due and ticket.resolve_due.astimezone(ctx.tz)
+    ctx.vars["ticket_linked_outage"] = outage_id is not None
+    ctx.record(
+        "ticket", number=ticket.number, kind=node.kind, outage_id=outage_id, priority=node.priority
+    )
+    return node.next
+
+
+async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | None]:
     customer = ctx.vars.get("customer")
     outage_id = None
     if node.link_outage and isinstance(customer, CustomerInfo):
@@ -30,12 +56,4 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
         outage_id=outage_id,
         priority=node.priority,
     )
-    # Committed by now: the number may be read back to the caller.
-    ctx.vars["ticket_number"] = ticket.number
-    ctx.vars["ticket_contact_due"] = ticket.contact_due
-    ctx.vars["ticket_resolve_due"] = ticket.resolve_due
-    ctx.vars["ticket_linked_outage"] = outage_id is not None
-    ctx.record(
-        "ticket", number=ticket.number, kind=node.kind, outage_id=outage_id, priority=node.priority
-    )
-    return node.next
+    return ticket, outage_id

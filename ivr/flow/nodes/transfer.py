@@ -12,16 +12,26 @@ def resolve_queue(node: TransferNode, ctx: CallContext) -> str:
     return node.queue
 
 
+# QUEUESTATUS values with which app_queue hands the caller back without an agent.
+UNANSWERED = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL",
+                        "LEAVEUNAVAIL", "CONTINUE"})
+
+
 async def run(node: TransferNode, ctx: CallContext) -> str | None:
     queue = resolve_queue(node, ctx)
     priority = max(node.priority, int(ctx.vars.get("queue_priority", 0)))
     if node.prompt:
         await ctx.play(node.prompt)
-    await queue_call(ctx, queue, priority)
+    status = await queue_call(ctx, queue, priority)
+    if status in UNANSWERED and node.on_unanswered is not None:
+        # Nobody took the call: it is not a transfer, and the caller must not be left hanging.
+        ctx.outcome = None
+        ctx.vars["unanswered_queue"] = queue
+        return node.on_unanswered
     return None
 
 
-async def queue_call(ctx: CallContext, queue: str, priority: int) -> None:
+async def queue_call(ctx: CallContext, queue: str, priority: int) -> str | None:
     """Set what the agent's screen and the queue need on the channel, then run `Queue`."""
     channel = ctx.channel
     await channel.set_variable("QUEUE_PRIO", str(priority))
@@ -29,10 +39,12 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> None:
     await channel.set_variable("IVR_ACCOUNT", ctx.account or "")
     await channel.set_variable("IVR_TICKET", str(ctx.vars.get("ticket_number", "")))
     await channel.set_variable(
-        "IVR_VERIFIED", "yes" if ctx.vars.get("verified_account") == ctx.account else "no"
+        "IVR_VERIFIED",
+        "yes" if ctx.account and ctx.vars.get("verified_account") == ctx.account else "no",
     )
     ctx.record("transfer", queue=queue, priority=priority)
     ctx.outcome, ctx.queue = "transferred", queue
     await channel.exec("Queue", asterisk_queue(queue))
     status = await channel.get_variable("QUEUESTATUS")
     ctx.record("queue_result", queue=queue, status=status)
+    return status
