@@ -280,8 +280,12 @@ class Tickets:
     async def _find(
         self, session: AsyncSession, number_or_id: str | int, for_update: bool = False
     ) -> Ticket | None:
-        if isinstance(number_or_id, int) or number_or_id.isdigit():
-            query = select(Ticket).where(Ticket.id == int(number_or_id))
+        if isinstance(number_or_id, str) and number_or_id.isascii() and number_or_id.isdigit():
+            number_or_id = int(number_or_id)
+        if isinstance(number_or_id, int):
+            if not 0 < number_or_id < 2**63:  # no such id; the database would refuse the value
+                return None
+            query = select(Ticket).where(Ticket.id == number_or_id)
         else:
             query = select(Ticket).where(Ticket.number == number_or_id.upper())
         if for_update:

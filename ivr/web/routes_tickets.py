@@ -52,10 +52,8 @@ async def close_ticket(request: web.Request) -> web.Response:
     return respond(ticket)
 
 
-def _ticket_ref(request: web.Request) -> str | int:
-    ref = request.match_info["id"]
-    # An id is a plain ASCII number that fits the column; anything else is looked up as a number.
-    return int(ref) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else ref
+def _ticket_ref(request: web.Request) -> str:
+    return request.match_info["id"]  # a work order number, or its numeric id
 
 
 def add_routes(app: web.Application, tickets: Tickets) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from ivr.pbxsim.transcript import CallTranscript, EndReason
 from ivr.services.calls import CallRecord
 from ivr.services.tickets import Tickets
 from ivr.speech.build import load_prompt_texts
+from ivr.speech.values import speak_value
 from tests.conftest import CustomerFactory
 from tests.hotline import ACCOUNT, ROOT, Dial, add_bills, add_outage
 
@@ -408,3 +410,91 @@ async def test_key_customer_silent_at_the_offer_is_put_through_to_the_manager(
     await add_customer(key_customer=True, manager_phone="+8613911112222")
     t = await call("0", "", dial_status="ANSWER")
     assert [a.application.lower() for a in t.apps] == ["dial"]
+
+
+# --- no agent takes the call; work orders that cannot be written ---------------------------
+
+
+@pytest.mark.parametrize(
+    "responses,queue",
+    [(("0",), "general"), (("3", "0"), "billing"), (("7", "7", "7"), "general")],
+)
+async def test_a_queue_that_hands_the_caller_back_leads_to_a_callback_order(
+    call: Dial,
+    db: Database,
+    add_customer: CustomerFactory,
+    journey: Journey,
+    responses: tuple[str, ...],
+    queue: str,
+) -> None:
+    await add_customer()
+    await add_bills(db)
+    t = await call(*responses, queue_status="JOINEMPTY")
+    assert queue_of(t) == queue
+    (ticket,) = await Tickets(db).search(account=ACCOUNT, type="enquiry")
+    assert ticket.description == f"callback: no agent answered in queue {queue}"
+    assert any(p.startswith("非常抱歉，目前坐席全忙。我们已为您登记回电") for p in t.prompts)
+    assert t.prompts[-1] == ZH["goodbye"]
+    record = await journey(t)
+    assert record.outcome == "self_served"
+    assert {"queue": queue, "status": "JOINEMPTY"} in [
+        e.data for e in record.events if e.kind == "queue_result"
+    ]
+
+
+async def test_an_unanswered_complaint_is_promised_contact_by_its_deadline(
+    call: Dial, db: Database, add_customer: CustomerFactory
+) -> None:
+    await add_customer()
+    t = await call("4", queue_status="TIMEOUT")
+    assert len(await Tickets(db).search(account=ACCOUNT)) == 1  # the complaint, no extra order
+    assert t.prompts[-1].startswith("非常抱歉，目前坐席全忙。您的投诉已登记")
+
+
+async def test_danger_report_reaches_emergency_even_when_its_order_cannot_be_written(
+    call: Dial,
+    hotline: Hotline,
+    add_customer: CustomerFactory,
+    journey: Journey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await add_customer()
+
+    async def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(hotline.runner.services.tickets, "open", down)
+    t = await call("2", "1", "3")
+    assert queue_of(t) == "emergency" and t.variables["QUEUE_PRIO"] == "10"
+    record = await journey(t)
+    assert {"error": "ConnectionError", "during": "ticket"} in [
+        e.data for e in record.events if e.kind == "error"
+    ]
+
+
+async def test_an_unverified_caller_never_hears_the_address_on_file(
+    call: Dial, add_customer: CustomerFactory
+) -> None:
+    await add_customer()
+    # Another phone: the account number identifies the premises but does not verify the caller.
+    t = await call("1", f"{ACCOUNT}#", "1", "h", caller="+8613700000000")
+    assert ZH["no_outage_known"] in t.prompts  # then 1: report a fault for those premises
+    assert t.prompts[-1] == ZH["fault_type"]
+    assert not any("建设路" in p for p in t.prompts)
+
+
+async def test_an_anonymous_caller_is_not_marked_verified_for_the_agent(call: Dial) -> None:
+    t = await call("0", caller=None)
+    assert t.variables["IVR_VERIFIED"] == "no" and t.variables["IVR_ACCOUNT"] == ""
+
+
+async def test_a_complaint_deadline_is_spoken_as_the_local_date(
+    call: Dial, db: Database, add_customer: CustomerFactory
+) -> None:
+    await add_customer()
+    t = await call("4")
+    (ticket,) = await Tickets(db).search(account=ACCOUNT, type="complaint")
+    assert ticket.contact_due is not None
+    local = ticket.contact_due.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    spoken = next(p for p in t.prompts if p.startswith("您的投诉已受理"))
+    assert speak_value("date", local, "zh-CN") in spoken

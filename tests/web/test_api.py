@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -214,3 +215,39 @@ async def test_a_calls_journey_is_readable(
     prompts = [e["data"]["text"] for e in body["events"] if e["kind"] == "prompt"]
     assert prompts == [p for p in t.prompts]
     assert (await api("GET", "/api/calls/no.such", role="agent"))[0] == 404
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"starts_at": "9999-12-31T23:00:00-05:00"}, "starts_at"),
+        ({"restore_eta": 0}, "restore_eta"),
+        ({"restore_eta": False}, "restore_eta"),
+    ],
+)
+async def test_odd_outage_times_are_a_400_not_a_500(
+    api: Request, change: dict[str, Any], field: str
+) -> None:
+    status, body = await api("POST", "/api/outages", role="dispatch", json=OUTAGE | change)
+    assert status == 400 and body["field"] == field
+
+
+async def test_an_outage_without_a_restoration_time_is_accepted(api: Request) -> None:
+    status, body = await api("POST", "/api/outages", role="dispatch",
+                             json=OUTAGE | {"restore_eta": None})
+    assert status == 201 and body["restore_eta"] is None
+
+
+async def test_racing_posts_of_a_new_outage_all_succeed(api: Request) -> None:
+    results = await asyncio.gather(
+        *(api("POST", "/api/outages", role="dispatch", json=OUTAGE) for _ in range(8)))
+    statuses = [status for status, _ in results]
+    assert set(statuses) <= {200, 201} and 201 in statuses
+
+
+@pytest.mark.parametrize("ref", ["%C2%B2", "99999999999999999999999", "R-nonsense"])
+async def test_odd_ticket_references_are_not_found(api: Request, ref: str) -> None:
+    assert (await api("GET", f"/api/tickets/{ref}", role="agent"))[0] == 404
+    status, _ = await api("POST", f"/api/tickets/{ref}/close", role="agent",
+                          json={"resolution": "done"})
+    assert status == 404
