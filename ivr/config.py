@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,33 @@ class Settings(BaseSettings):
     def _check_language(cls, value: str) -> str:
         if value not in ("zh-CN", "en-US"):
             raise ValueError("expected zh-CN or en-US")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("outbound_dial")
+    @classmethod
+    def _check_dial(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise ValueError("the dial string must contain {number}, e.g. PJSIP/{number}@carrier")
+        try:
+            value.format(number="1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"only {{number}} may be filled in ({exc})") from None
         return value
 
     @property

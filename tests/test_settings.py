@@ -26,6 +26,10 @@ def test_plain_database_urls_are_accepted(monkeypatch: pytest.MonkeyPatch) -> No
         ("IVR_RING_SECONDS", "-1", "IVR_RING_SECONDS"),
         ("IVR_DEFAULT_LANGUAGE", "fr-FR", "IVR_DEFAULT_LANGUAGE"),
         ("IVR_DATABASE_URL", "mysql://root@localhost/ivr", "IVR_DATABASE_URL"),
+        ("IVR_LOG_LEVEL", "verbose", "IVR_LOG_LEVEL"),
+        ("IVR_TIMEZONE", "Mars/Base", "IVR_TIMEZONE"),
+        ("IVR_OUTBOUND_DIAL", "PJSIP/carrier", "IVR_OUTBOUND_DIAL"),
+        ("IVR_OUTBOUND_DIAL", "PJSIP/{number}@{trunk}", "IVR_OUTBOUND_DIAL"),
     ],
 )
 def test_a_wrong_setting_is_named(

@@ -123,7 +123,7 @@ class AgiChannel:
         code = reply.result_int
         if code < 0:
             await self._explain_failure(f"STREAM FILE {filename}")
-        return chr(code) if code > 0 else None
+        return _digit(code, "STREAM FILE") if code > 0 else None
 
     async def get_data(self, filename: str, timeout_ms: int, max_digits: int) -> DigitsResult:
         if max_digits < 1:
@@ -143,7 +143,7 @@ class AgiChannel:
         if code < 0:  # ast_waitfordigit_full fails only when the channel hangs up
             self._lose_channel()
             raise ChannelHangup("WAIT FOR DIGIT: the caller hung up")
-        return chr(code) if code > 0 else None
+        return _digit(code, "WAIT FOR DIGIT") if code > 0 else None
 
     async def record_file(
         self,
@@ -175,7 +175,7 @@ class AgiChannel:
         reply = await self._send("RECORD FILE", tuple(args), wait)
         code, endpos = reply.result_int, reply.endpos or 0
         if reply.data == "dtmf" and code > 0:
-            return RecordResult(chr(code), "dtmf", endpos)
+            return RecordResult(_digit(code, "RECORD FILE"), "dtmf", endpos)
         if reply.data == "timeout" and code >= 0:
             reason: Literal["silence", "timeout"] = (
                 "silence" if silence_seconds and code > 0 else "timeout"
@@ -188,7 +188,7 @@ class AgiChannel:
             raise RecordingFailed(f"RECORD FILE {filename}.{fmt}: Asterisk could not create it")
         if reply.data == "randomerror":  # from the beep, before anything was recorded
             if code > 0:
-                return RecordResult(chr(code), "dtmf", 0)
+                return RecordResult(_digit(code, "RECORD FILE"), "dtmf", 0)
             await self._explain_failure("RECORD FILE beep", RecordingFailed)
         raise AgiError(f"RECORD FILE {filename}: unexpected reply {reply.result!r} ({reply.data})")
 
@@ -329,3 +329,14 @@ def _check_variable(name: str) -> None:
 
 if TYPE_CHECKING:  # mypy proves AgiChannel satisfies the Channel protocol
     _protocol_check: type[Channel] = AgiChannel
+
+
+_DTMF = frozenset("0123456789*#ABCD")
+
+
+def _digit(code: int, verb: str) -> str:
+    """The key Asterisk reports as its character code; anything else is a malformed reply."""
+    digit = chr(code) if 0 < code < 0x110000 else ""
+    if digit not in _DTMF:
+        raise AgiError(f"{verb}: reply {code} is not a phone key")
+    return digit

@@ -170,6 +170,9 @@ class AmiClient:
                     delay = self.backoff_initial  # we were logged in: start the backoff afresh
             except (OSError, TimeoutError, AmiActionError) as exc:
                 log.warning("AMI %s:%s: %s", self.url.host, self.url.port, exc)
+            except Exception:
+                # Whatever went wrong in this session, the link must come back.
+                log.exception("AMI %s:%s: session failed", self.url.host, self.url.port)
             finally:
                 self._teardown()
             log.info("AMI reconnecting in %.1f s", delay)

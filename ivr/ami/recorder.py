@@ -15,6 +15,8 @@ import logging
 from collections import deque
 from typing import Protocol
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 from ivr.ami.records import CallRecord
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,16 @@ class RecordWriter:
             record = self._pending[0]
             try:
                 await self.store.store(record)
+            except (DataError, IntegrityError, ValueError) as exc:
+                # The record itself cannot be stored, now or later: retrying it would hold up
+                # every record behind it.
+                log.error("call record %s dropped: it cannot be stored (%s: %s)",
+                          record.uniqueid, type(exc).__name__, _reason(exc))
+                self.failures += 1
+                self._pending.popleft()
+                if not self._pending:
+                    self._drained.set()
+                continue
             except Exception as exc:  # the database is down or busy: keep the record, retry
                 self.failures += 1
                 log.warning(

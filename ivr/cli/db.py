@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ivr.config import Settings
 from ivr.db.migrate import head_revision, upgrade_database
@@ -20,7 +22,11 @@ def db() -> None:
 @click.pass_obj
 def upgrade(settings: Settings) -> None:
     """Bring the database to the newest schema (creates an empty SQLite database)."""
-    upgrade_database(settings.sqlalchemy_url)
+    try:
+        upgrade_database(settings.sqlalchemy_url)
+    except (OSError, DBAPIError) as exc:
+        url = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+        raise click.ClickException(f"cannot reach the database at {url}: {exc}") from None
     click.echo(f"database at revision {head_revision()}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
@@ -16,6 +17,7 @@ from ivr.cli.prompts import prompts
 from ivr.cli.serve import serve
 from ivr.cli.tokens import token
 from ivr.config import Settings, SettingsError
+from ivr.db.session import DatabaseUnavailable
 
 
 @click.group()
@@ -47,7 +49,11 @@ cli.add_command(asterisk)
 
 
 def main() -> None:
-    cli(prog_name="ivr")
+    try:
+        cli(prog_name="ivr")
+    except DatabaseUnavailable as exc:  # any command that opens the database
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

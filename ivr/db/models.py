@@ -173,7 +173,7 @@ class Ticket(Base):
     type: Mapped[TicketType] = mapped_column(str_enum(TicketType, "type"))
     status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "status"))
     account: Mapped[str | None] = mapped_column(String(10), index=True)
-    caller: Mapped[str | None] = mapped_column(String(32))
+    caller: Mapped[str | None] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, default="")
     outage_id: Mapped[str | None] = mapped_column(ForeignKey("outages.id"), index=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -216,7 +216,7 @@ class Call(Base):
     __tablename__ = "calls"
 
     uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    caller: Mapped[str | None] = mapped_column(String(32))
+    caller: Mapped[str | None] = mapped_column(String(128))
     account: Mapped[str | None] = mapped_column(String(10), index=True)
     language: Mapped[str | None] = mapped_column(String(8))
     flow_name: Mapped[str | None] = mapped_column(String(100))
@@ -268,7 +268,7 @@ class PbxCall(Base):
 
     uniqueid: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(200))
-    caller: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # Newchannel
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # Newstate Up
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

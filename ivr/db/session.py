@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +27,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 class DatabaseNotMigrated(Exception):
     """The schema is not at the revision this code was written for."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or opened; the message names its URL (password hidden)."""
 
 
 class Database:
@@ -69,10 +74,13 @@ class Database:
         """The Alembic revision the database is at; None for a database never migrated."""
         from alembic.runtime.migration import MigrationContext
 
-        async with self.engine.connect() as conn:
-            return await conn.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
-            )
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        except (OSError, DBAPIError) as exc:
+            raise DatabaseUnavailable(f"cannot reach the database at {self.url}: {exc}") from None
 
     async def check_migrated(self) -> None:
         """Raise `DatabaseNotMigrated` unless the schema is at the code's head revision."""

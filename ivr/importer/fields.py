@@ -11,11 +11,11 @@ from typing import TypeVar
 from ivr.importer.errors import FieldError
 from ivr.services.phones import is_e164
 
-_ACCOUNT = re.compile(r"^\d{10}$")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ACCOUNT = re.compile(r"^[0-9]{10}$")  # ASCII digits: what a keypad can enter
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_EXTENSION = re.compile(r"^\d{1,16}$")
+_EXTENSION = re.compile(r"^[0-9]{2,10}$")  # as the PBX configuration generator accepts
 MONEY_LIMIT = Decimal("1000000000000")
 
 E = TypeVar("E", bound=StrEnum)
