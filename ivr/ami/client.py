@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from panoramisk import Manager
 from panoramisk.actions import Action
 
-from ivr.ami.codec import HeaderValue, header_items
+from ivr.ami.codec import HeaderValue, UnsafeHeaderValue, header_items
 from ivr.asterisk_names import ASTERISK_QUEUES
 
 log = logging.getLogger(__name__)
@@ -351,6 +351,10 @@ class AmiClient:
         if caller_id is not None:
             headers["CallerID"] = caller_id
         if variables:
+            for name, value in variables.items():
+                # Asterisk splits a Variable value at commas: `x,OTHER=y` would set a second one.
+                if not name or "=" in name or "," in name or "," in str(value):
+                    raise UnsafeHeaderValue(f"Originate variable {name!r}: no ',' or '=' allowed")
             headers["Variable"] = [f"{k}={v}" for k, v in variables.items()]
         if action_id is not None:
             headers["ActionID"] = action_id

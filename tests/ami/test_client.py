@@ -266,3 +266,10 @@ def test_url_parsing(url: str, expected: AmiUrl) -> None:
 def test_bad_urls_are_refused_with_the_setting_name(url: str) -> None:
     with pytest.raises(AmiUrlError, match="IVR_AMI_URL"):
         AmiUrl.parse(url)
+
+
+async def test_originate_refuses_a_variable_that_would_set_another() -> None:
+    client = AmiClient(AmiUrl.parse("ami://u:s@127.0.0.1:5038"), on_event=lambda _e: None)
+    with pytest.raises(UnsafeHeaderValue, match="Originate variable"):
+        await client.originate("Local/1@x", application="Wait", data="1",
+                               variables={"IVR_ACCOUNT": "1,IVR_TICKET=forged"})
