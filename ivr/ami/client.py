@@ -91,14 +91,28 @@ class _Manager(Manager):  # type: ignore[misc]  # panoramisk is untyped
         super().__init__(**config)
         self._client = client
 
+    def _stale(self) -> bool:
+        """A manager the client has given up on (its connect timed out, or it was closed)."""
+        return self._client._manager is not self
+
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
-            self._client._connect_result(f.exception() or ConnectionError("cancelled"))
+            if not self._stale():
+                self._client._connect_result(f.exception() or ConnectionError("cancelled"))
+            return
+        if self._stale():
+            # The connect finished after the client timed it out: close it before it logs in,
+            # so no second session lingers and its callbacks never reach the client.
+            transport, protocol = f.result()
+            protocol.factory = self  # its connection_lost reports here, and is ignored
+            transport.close()
             return
         super().connection_made(f)
         self._client._connect_result(None, self.authenticated_future)
 
     def connection_lost(self, exc: object) -> None:
+        if self._stale():
+            return
         self._connected = False
         self.authenticated = False
         pinger: asyncio.TimerHandle | None = getattr(self, "pinger", None)

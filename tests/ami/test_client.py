@@ -273,3 +273,30 @@ async def test_originate_refuses_a_variable_that_would_set_another() -> None:
     with pytest.raises(UnsafeHeaderValue, match="Originate variable"):
         await client.originate("Local/1@x", application="Wait", data="1",
                                variables={"IVR_ACCOUNT": "1,IVR_TICKET=forged"})
+
+
+async def test_a_connect_that_finishes_after_its_timeout_leaves_no_second_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with AmiSimulator() as sim:
+        loop = asyncio.get_running_loop()
+        real = loop.create_connection
+        attempts = 0
+
+        async def late_first(*args: Any, **kwargs: Any) -> Any:
+            nonlocal attempts
+            attempts += 1
+            if attempts == 1:  # a retransmitted SYN: this connect succeeds after the timeout
+                await asyncio.sleep(0.6)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(loop, "create_connection", late_first)
+        client = AmiClient(sim.url, connect_timeout=0.3, backoff_initial=0.05, backoff_max=0.1)
+        client.start()
+        assert await client.wait_up(within=3.0)
+        await asyncio.sleep(0.6)  # the late connect has arrived by now
+        assert attempts >= 2
+        assert sim.connected == 1
+        await client.close()
+        await asyncio.sleep(0.1)
+        assert sim.connected == 0
