@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from ivr.services.errors import ValidationError
 from ivr.web.encode import dumps
 
 
@@ -24,3 +26,18 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
     return body
+
+
+def parse_moment(raw: str, field: str) -> datetime:
+    """An ISO 8601 date and time with a UTC offset; `ValidationError` naming `field` otherwise."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(field, "an ISO 8601 date and time is required") from None
+    if moment.tzinfo is None:
+        raise ValidationError(field, "a date and time with a UTC offset is needed")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(field, "out of range") from None
+    return moment

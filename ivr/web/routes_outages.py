@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +11,7 @@ from ivr.services.errors import ValidationError
 from ivr.services.outages import OutageInput, Outages
 from ivr.web.auth import allow, error
 from ivr.web.encode import respond
-from ivr.web.requests import read_json
+from ivr.web.requests import parse_moment, read_json
 
 OUTAGES_KEY = web.AppKey("outages", Outages)
 _FIELDS = {"id", "kind", "areas", "transformers", "starts_at", "restore_eta", "cause", "status"}
@@ -75,17 +75,7 @@ def _names(body: dict[str, Any], name: str) -> list[str]:
 
 
 def _when(body: dict[str, Any], name: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(_text(body, name))
-    except ValueError:
-        raise ValidationError(name, "an ISO 8601 date and time is required") from None
-    if when.tzinfo is None:
-        raise ValidationError(name, "a date and time with a UTC offset is needed")
-    try:
-        when.astimezone(UTC)
-    except OverflowError:
-        raise ValidationError(name, "out of range") from None
-    return when
+    return parse_moment(_text(body, name), name)
 
 
 def add_routes(app: web.Application, outages: Outages) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiohttp import web
 
@@ -29,7 +29,7 @@ from ivr.services.errors import ValidationError
 from ivr.services.queue_stats import QueueStats
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond
-from ivr.web.requests import read_json
+from ivr.web.requests import parse_moment, read_json
 
 REASON_MAX = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -183,17 +183,7 @@ def _moment(request: web.Request, name: str) -> datetime:
     raw = request.query.get(name, "")
     if not raw:
         raise ValidationError(name, "required: an ISO 8601 date and time with a UTC offset")
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(name, "an ISO 8601 date and time is required") from None
-    if moment.tzinfo is None:
-        raise ValidationError(name, "a date and time with a UTC offset is needed")
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise ValidationError(name, "out of range") from None
-    return moment
+    return parse_moment(raw, name)
 
 
 def _level(level: ServiceLevel) -> dict[str, object]:
