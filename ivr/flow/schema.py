@@ -238,5 +238,6 @@ class FlowFile(BaseModel):
 
 def prompt_fields(node: _Node) -> dict[str, str]:
     """Key → prompt name, for every field of a node that names a prompt."""
-    names = ("prompt", "invalid_prompt", "no_input_prompt")
+    names = ("prompt", "invalid_prompt", "no_input_prompt", "speech_prompt", "confirm_prompt",
+             "not_understood_prompt")
     return {k: v for k in names if isinstance(v := getattr(node, k, None), str)}

@@ -99,7 +99,7 @@ def _check_flow(
         if action_name is not None:
             yield from _check_action(problem, name, node, action_name, actions)
         if isinstance(node, schema.MenuNode) and node.phrases:
-            yield from _check_phrases(problem, name, node, prompts)
+            yield from _check_phrases(problem, name, node)
         if isinstance(node, schema.CollectNode) and node.min_digits > node.max_digits:
             yield problem(name, "min_digits", "larger than max_digits", "nodes", name, "min_digits")
     for name in sorted(set(flow.nodes) - _reachable(flow)):
@@ -159,9 +159,7 @@ def _check_action(
 _ProblemAt = Callable[..., Problem]
 
 
-def _check_phrases(
-    problem: _ProblemAt, name: str, node: schema.MenuNode, prompts: PromptCatalog
-) -> Iterator[Problem]:
+def _check_phrases(problem: _ProblemAt, name: str, node: schema.MenuNode) -> Iterator[Problem]:
     """Spoken answers: each names a real option and a known language, none empty or ambiguous."""
     here = ("nodes", name, "phrases")
     owner: dict[tuple[str, str], str] = {}  # (language, phrase) → option, to find duplicates
@@ -208,30 +206,16 @@ def _check_phrases(
                     )
                 else:
                     owner[language, spoken] = option
-    speech_prompts = {
-        "speech_prompt": node.speech_prompt,
-        "confirm_prompt": node.confirm_prompt,
-        "not_understood_prompt": node.not_understood_prompt,
-    }
-    for key, prompt in speech_prompts.items():
-        if prompt is None:
-            yield problem(
-                name,
-                key,
-                "missing: a menu with phrases needs a prompt that invites speech",
-                "nodes",
-                name,
-                "phrases",
-            )
-        elif prompt not in prompts.names():
-            yield problem(
-                name,
-                key,
-                f"unknown prompt '{prompt}'{did_you_mean(prompt, prompts.names())}",
-                "nodes",
-                name,
-                key,
-            )
+    # The prompts themselves are checked with every other prompt field (schema.prompt_fields).
+    if node.speech_prompt is None:
+        yield problem(
+            name,
+            "speech_prompt",
+            "missing: a menu with phrases needs a prompt that invites speech",
+            "nodes",
+            name,
+            "phrases",
+        )
 
 
 def _reachable(flow: Flow) -> set[str]:

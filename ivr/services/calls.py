@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 from ivr.db.enums import CallOutcome
 from ivr.db.models import Call, CallEvent
 from ivr.db.session import Database
-from ivr.services.errors import ValidationError
+from ivr.services.errors import parse_choice
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +113,7 @@ class CallLog:
         Safe when `start` never got through (the record is created from what is known here)
         and when repeated: the journey is replaced, not appended to.
         """
-        try:
-            result = CallOutcome(outcome)
-        except ValueError:
-            raise ValidationError("outcome", f"{outcome!r} is not a call outcome") from None
+        result = parse_choice(CallOutcome, "outcome", outcome)
         async with self._db.sessionmaker() as session, session.begin():
             row = await session.get(Call, uniqueid)
             if row is None:

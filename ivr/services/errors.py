@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
 
 class ValidationError(ValueError):
     """A value given to a service is wrong; `field` names it as the API and CSV files do."""
@@ -14,3 +19,12 @@ class ValidationError(ValueError):
 
 class NotFound(LookupError):
     """The work order, outage or token asked for does not exist."""
+
+
+def parse_choice(enum: type[E], field: str, value: str) -> E:
+    """`value` as a member of `enum`; a `ValidationError` naming `field` and the choices if not."""
+    try:
+        return enum(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum)
+        raise ValidationError(field, f"{value!r} is not one of {choices}") from None

@@ -25,7 +25,7 @@ from ivr.db.enums import OutageKind, OutageStatus
 from ivr.db.models import Outage, OutageArea, OutageTransformer
 from ivr.db.session import Database
 from ivr.services.customers import CustomerInfo
-from ivr.services.errors import NotFound, ValidationError
+from ivr.services.errors import NotFound, ValidationError, parse_choice
 
 PLANNED_HORIZON = timedelta(days=7)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -92,18 +92,8 @@ def validate_outage(data: OutageInput) -> OutageInput:
     """`data` with enums parsed and lists cleaned; `ValidationError` naming the first bad field."""
     if not _ID.match(data.id or ""):
         raise ValidationError("id", "1-64 letters, digits, '_', '.', ':' or '-' expected")
-    try:
-        kind = OutageKind(data.kind)
-    except ValueError:
-        raise ValidationError(
-            "kind", f"{data.kind!r} is not one of {_choices(OutageKind)}"
-        ) from None
-    try:
-        status = OutageStatus(data.status)
-    except ValueError:
-        raise ValidationError(
-            "status", f"{data.status!r} is not one of {_choices(OutageStatus)}"
-        ) from None
+    kind = parse_choice(OutageKind, "kind", data.kind)
+    status = parse_choice(OutageStatus, "status", data.status)
     areas = _names(data.areas, "areas")
     transformers = _names(data.transformers, "transformers")
     if not areas and not transformers:
@@ -125,10 +115,6 @@ def validate_outage(data: OutageInput) -> OutageInput:
         transformers=transformers,
         cause=data.cause.strip(),
     )
-
-
-def _choices(enum: type[OutageKind] | type[OutageStatus]) -> str:
-    return ", ".join(m.value for m in enum)
 
 
 async def upsert_outage(
@@ -241,12 +227,7 @@ class Outages:
                 Outage.id.in_(select(OutageArea.outage_id).where(OutageArea.area == area))
             )
         if status is not None:
-            try:
-                query = query.where(Outage.status == OutageStatus(status))
-            except ValueError:
-                raise ValidationError(
-                    "status", f"{status!r} is not one of {_choices(OutageStatus)}"
-                ) from None
+            query = query.where(Outage.status == parse_choice(OutageStatus, "status", status))
         async with self._db.sessionmaker() as session:
             return [outage_info(row) for row in await session.scalars(query)]
 

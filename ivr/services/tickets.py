@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ivr.db.enums import OutageStatus, TicketStatus, TicketType
 from ivr.db.models import Outage, Ticket, TicketCounter, TicketEvent
 from ivr.db.session import Database
-from ivr.services.errors import NotFound, ValidationError
+from ivr.services.errors import NotFound, ValidationError, parse_choice
 from ivr.services.phones import mask_account
 from ivr.services.workdays import add_working_days
 
@@ -108,19 +108,11 @@ def ticket_info(row: Ticket) -> TicketInfo:
 
 
 def _parse_type(value: TicketType | str) -> TicketType:
-    try:
-        return TicketType(value)
-    except ValueError:
-        choices = ", ".join(t.value for t in TicketType)
-        raise ValidationError("type", f"{value!r} is not one of {choices}") from None
+    return parse_choice(TicketType, "type", value)
 
 
 def _parse_status(value: TicketStatus | str) -> TicketStatus:
-    try:
-        return TicketStatus(value)
-    except ValueError:
-        choices = ", ".join(s.value for s in TicketStatus)
-        raise ValidationError("status", f"{value!r} is not one of {choices}") from None
+    return parse_choice(TicketStatus, "status", value)
 
 
 async def _next_sequence(session: AsyncSession, dialect: str, prefix: str) -> int:

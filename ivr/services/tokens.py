@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ivr.db.enums import Role
 from ivr.db.models import ApiToken
 from ivr.db.session import Database
-from ivr.services.errors import NotFound, ValidationError
+from ivr.services.errors import NotFound, ValidationError, parse_choice
 
 TOKEN_PREFIX = "ivr_"
 
@@ -34,11 +34,7 @@ class Tokens:
 
     async def create(self, role: Role | str, name: str) -> str:
         """A new token for `name` with `role`; the only time the token itself is seen."""
-        try:
-            parsed = Role(role)
-        except ValueError:
-            choices = ", ".join(r.value for r in Role)
-            raise ValidationError("role", f"{role!r} is not one of {choices}") from None
+        parsed = parse_choice(Role, "role", role)
         name = name.strip()
         if not name or len(name) > 100:
             raise ValidationError("name", "1-100 characters expected")
