@@ -14,9 +14,9 @@ import socket
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
-from ivr.agi.channel import ChannelHangup
 from ivr.agi.codec import AgiProtocolError, parse_env
 from ivr.agi.session import AgiChannel
+from ivr.flow.channel import ChannelHangup
 from ivr.services.phones import mask_phone
 
 log = logging.getLogger(__name__)

@@ -17,16 +17,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, NoReturn
 
-from ivr.agi.channel import (
-    AgiError,
-    Channel,
-    ChannelHangup,
-    ChannelLost,
-    DigitsResult,
-    PlaybackFailed,
-    RecordingFailed,
-    RecordResult,
-)
 from ivr.agi.codec import (
     HANGUP_LINE,
     USAGE_END,
@@ -40,6 +30,16 @@ from ivr.agi.codec import (
     parse_usage_reply,
     script_args,
     script_name,
+)
+from ivr.flow.channel import (
+    AgiError,
+    Channel,
+    ChannelHangup,
+    ChannelLost,
+    DigitsResult,
+    PlaybackFailed,
+    RecordingFailed,
+    RecordResult,
 )
 
 log = logging.getLogger(__name__)

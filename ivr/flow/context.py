@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ivr.agi.channel import Channel
+from ivr.flow.channel import Channel
 from ivr.services.calls import JourneyEvent
 from ivr.speech.tts import Synthesizer
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from ivr.agi.channel import Channel, ChannelHangup
 from ivr.asterisk_names import FALLBACK_QUEUE
 from ivr.flow import schema
+from ivr.flow.channel import Channel, ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.flowset import FlowSet
 from ivr.flow.nodes import (

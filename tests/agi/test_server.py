@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from ivr.agi.channel import (
+from ivr.agi.server import AgiServer, start_agi_server
+from ivr.agi.session import AgiChannel
+from ivr.flow.channel import (
     AgiError,
     ChannelHangup,
     ChannelLost,
     DigitsResult,
     PlaybackFailed,
 )
-from ivr.agi.server import AgiServer, start_agi_server
-from ivr.agi.session import AgiChannel
 from ivr.pbxsim import EndReason, PbxConfig, SoundLibrary, simulate_call
 
 SOUNDS = SoundLibrary(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from ivr.agi.channel import ChannelHangup
+from ivr.flow.channel import ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.schema import DIGITS, MenuNode
 from ivr.flow.speech_input import Answer, CallSpeech, SpokenChoice

@@ -1,4 +1,4 @@
-"""The `Channel` interface: what a call flow may ask of the phone call it drives.
+"""The `Channel` port: what a call flow may ask of the phone call it drives (flow owns it).
 
 The flow engine talks only to this interface. `ivr.agi.session.AgiChannel` implements it over
 FastAGI; tests drive the same implementation through the PBX simulator over real TCP.
