@@ -86,3 +86,41 @@ def test_contracts_name_every_db_module_but_enums() -> None:
     for contract in listing_db:
         named = {m for m in contract["forbidden_modules"] if m.startswith("ivr.db.")}
         assert named == others, contract["id"]
+
+
+# Runs `ivr serve` as the console script does, with the hotline itself replaced by a probe that
+# reports which simulator modules the command line and the production path have loaded.
+SERVE_PROBE = """
+import sys
+
+import ivr.app
+import ivr.cli.main
+import ivr.cli.serve
+
+
+async def probe(settings):
+    loaded = sorted(m for m in sys.modules if m == "ivr.pbxsim" or m.startswith("ivr.pbxsim."))
+    print("call command loaded:", "ivr.cli.call" in sys.modules)
+    print("simulator modules:", loaded)
+
+
+ivr.cli.serve.run_hotline = probe
+sys.argv = ["ivr", "serve"]
+ivr.cli.main.main()
+"""
+
+
+def test_ivr_serve_does_not_load_the_simulator(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_PROBE],
+        cwd=tmp_path,
+        env={**os.environ, "IVR_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # `ivr call` is registered (its module loaded) while the simulator it drives is not.
+    assert "call command loaded: True" in result.stdout
+    assert "simulator modules: []" in result.stdout, result.stdout
