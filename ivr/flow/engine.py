@@ -21,8 +21,8 @@ from ivr.flow.flowset import FlowSet
 from ivr.flow.nodes import node_type, transfer
 from ivr.flow.schema import Jump
 from ivr.flow.speech_input import CallSpeech
+from ivr.masking import mask_phone
 from ivr.services.hotline_services import HotlineServices
-from ivr.services.phones import mask_phone
 from ivr.speech.asr import Recognizer
 from ivr.speech.tts import Synthesizer
 
