@@ -9,8 +9,9 @@ asked for is kept in order: `commands` (every AGI command, as AgiChannel would s
 `played` (every file played) and `recordings`.
 
 Beyond the simulator's script, a caller can press keys or hang up during a given prompt
-(`press(..., during=...)`, `hang_up_during(...)`), and a recording can be scripted by its result
-(a `RecordResult`, or `RecordingFailed` when Asterisk could not write it).
+(`press(..., during=...)`, `hang_up_during(...)`) or press keys only once it has finished
+(`after_prompt`), and a recording can be scripted by its result (a `RecordResult`, or
+`RecordingFailed` when Asterisk could not write it).
 """
 
 from __future__ import annotations
@@ -64,13 +65,14 @@ DEFAULT_APPLICATIONS: Mapping[str, AppResult] = MappingProxyType({
 })
 
 
-def queue_unanswered(status: str) -> AppResult:
-    """Queue handing the caller back without an agent (`TIMEOUT`, `JOINEMPTY`, ...)."""
+def queue_returns(status: str) -> AppResult:
+    """Queue handing the caller back to the dialplan with QUEUESTATUS (`TIMEOUT`, ...)."""
     return AppResult(0, {"QUEUESTATUS": status})
 
 
-def dial_unanswered(status: str) -> AppResult:
-    """Dial returning without a conversation (`NOANSWER`, `BUSY`, ...)."""
+def dial_returns(status: str) -> AppResult:
+    """Dial returning to the dialplan with DIALSTATUS (`ANSWER`, `NOANSWER`, `BUSY`, ...), as
+    the simulator's `dial_status` does."""
     return AppResult(0, {"DIALSTATUS": status})
 
 
@@ -91,6 +93,20 @@ def press(digits: str, *, during: str) -> DuringPrompt:
 
 def hang_up_during(prompt: str) -> DuringPrompt:
     return DuringPrompt(prompt, HANG_UP)
+
+
+@dataclass(frozen=True)
+class _AfterPrompt(Response):
+    """Keys the caller presses only once the prompt has finished."""
+
+
+def after_prompt(digits: str) -> Response:
+    """Keys pressed when asked (GET DATA, WAIT FOR DIGIT), never during a playback: a menu
+    then reads them with WAIT FOR DIGIT after its prompt."""
+    response = parse_response(digits)
+    if response.kind != "keys":
+        raise ValueError(f"after_prompt: not phone keys: {digits!r}")
+    return _AfterPrompt("keys", response.digits)
 
 
 @dataclass(frozen=True)
@@ -210,6 +226,7 @@ class MemoryChannel:
             # listens for; otherwise the prompt plays out and the answer waits for a question.
             response = self._peek()
             if (isinstance(response, Response) and response.kind == "keys"
+                    and not isinstance(response, _AfterPrompt)
                     and response.digits[0] in escape_digits):
                 return self._take_digits(1)
         return None
