@@ -344,7 +344,7 @@ class MemoryChannel:
             raise AgiError(f"EXEC {application}: an argument contains a comma")
         self._send("EXEC", *([application, ",".join(args)] if args else [application]))
         app = self._apps.get(application.lower())
-        if app is None:
+        if app is None or app.result == -2:  # Asterisk's "could not find application"
             raise AgiError(f"EXEC {application}: no such application in Asterisk")
         self.variables.update(app.sets)
         if app.ends_call:  # the reply comes back, then Asterisk pushes HANGUP
