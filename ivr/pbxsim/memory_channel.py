@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -35,45 +35,25 @@ from ivr.flow.channel import (
 )
 from ivr.pbxsim.call import asterisk_environment
 from ivr.pbxsim.caller import HANG_UP, Response, parse_response
-from ivr.pbxsim.commands import PbxConfig
+from ivr.pbxsim.commands import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig
+from ivr.pbxsim.voice import RECORD_FORMATS
 
 _DIGITS = re.compile(r"[0-9*#A-Da-d]*")
 _APPLICATION = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FORMAT = re.compile(r"[a-z0-9]+")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\(.*\))?")
-_SAMPLES_PER_MS = 8  # endpos counts 8 kHz samples, as for the simulator's wav recordings
 _calls = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class AppResult:
-    """What a dialplan application run by EXEC does: its result code, the variables it leaves
-    on the channel, and whether the call is over when it returns (a conversation with an agent
-    ended)."""
-
-    result: int = 0
-    sets: Mapping[str, str] = field(default_factory=dict)
-    ends_call: bool = False
-
-
-# As the PBX simulator's defaults (ivr.pbxsim.commands.DEFAULT_APPLICATIONS): a Queue or Dial
-# that reached a person returns -1 once the conversation is over, and the channel is gone.
-DEFAULT_APPLICATIONS: Mapping[str, AppResult] = MappingProxyType({
-    "queue": AppResult(-1, ends_call=True),
-    "dial": AppResult(-1, {"DIALSTATUS": "ANSWER"}, ends_call=True),
-    "hangup": AppResult(-1, ends_call=True),
-})
-
-
-def queue_returns(status: str) -> AppResult:
+def queue_returns(status: str) -> ExecBehaviour:
     """Queue handing the caller back to the dialplan with QUEUESTATUS (`TIMEOUT`, ...)."""
-    return AppResult(0, {"QUEUESTATUS": status})
+    return ExecBehaviour(0, sets={"QUEUESTATUS": status})
 
 
-def dial_returns(status: str) -> AppResult:
+def dial_returns(status: str) -> ExecBehaviour:
     """Dial returning to the dialplan with DIALSTATUS (`ANSWER`, `NOANSWER`, `BUSY`, ...), as
-    the simulator's `dial_status` does."""
-    return AppResult(0, {"DIALSTATUS": status})
+    the hotline tests' `dial_status` does."""
+    return ExecBehaviour(0, sets={"DIALSTATUS": status})
 
 
 @dataclass(frozen=True)
@@ -142,7 +122,7 @@ class MemoryChannel:
         during: Sequence[DuringPrompt] = (),
         hangup_after: int | None = None,
         unplayable: Sequence[str] = (),
-        applications: Mapping[str, AppResult] | None = None,
+        applications: Mapping[str, ExecBehaviour] | None = None,
         variables: Mapping[str, str] | None = None,
         when_done: Response = HANG_UP,
         on_record: Callable[[str, str, Response], None] | None = None,
@@ -151,7 +131,8 @@ class MemoryChannel:
         as `ivr.pbxsim.caller` reads them; when they run out the caller does `when_done` (hangs
         up). `hangup_after=N`: the caller hangs up right after the N-th command, as
         `simulate_call` does. `unplayable`: files (substrings of the name) Asterisk cannot play.
-        `applications` override the defaults by lower-case name. `on_record(filename, fmt,
+        `applications` override the simulator's (`DEFAULT_APPLICATIONS`): a Queue or Dial
+        there reaches a person and the call ends with the conversation. `on_record(filename, fmt,
         response)` lets a test put audio where Asterisk would have written it."""
         self._pending: list[Response | RecordResult | RecordingFailed] = [
             step if isinstance(step, RecordResult | RecordingFailed) else parse_response(step)
@@ -160,13 +141,13 @@ class MemoryChannel:
         self._during = list(during)
         self._hangup_after = hangup_after
         self._unplayable = tuple(unplayable)
-        self._apps = dict(DEFAULT_APPLICATIONS) | {
+        self._apps = {k.lower(): v for k, v in DEFAULT_APPLICATIONS.items()} | {
             k.lower(): v for k, v in (applications or {}).items()
         }
         self._when_done = when_done
         self._on_record = on_record
         number = next(_calls)
-        config = PbxConfig()
+        self._config = config = PbxConfig()  # the simulator's caller timing, for recordings
         self._env = MappingProxyType(asterisk_environment(
             "127.0.0.1", 4573, script="hotline", caller=caller, uniqueid=f"1700000000.{number}",
             channel_name=f"{config.channel_tech}/memory-{number:08x}", config=config,
@@ -299,33 +280,57 @@ class MemoryChannel:
         if isinstance(step, RecordResult):
             result = step
         else:
-            result = self._recorded(step, escape_digits, timeout_ms, silence_seconds or 0)
+            if fmt not in RECORD_FORMATS:  # what the simulator cannot write, Asterisk could not
+                raise RecordingFailed(f"RECORD FILE {filename}.{fmt}: no such format")
+            result = self._recorded(step, escape_digits, timeout_ms, silence_seconds or 0, fmt)
             if self._on_record is not None:
                 self._on_record(filename, fmt, step)
         self.recordings.append(Recording(filename, fmt, result))
         return result
 
     def _recorded(self, response: Response, escape: str, timeout_ms: int,
-                  silence_seconds: int) -> RecordResult:
-        """How RECORD FILE ends for a scripted caller, as the simulator's plan decides it."""
-        if response.kind == "hangup":
-            self._caller_hangs_up("RECORD FILE")
-        if response.kind == "keys":
-            for used, digit in enumerate(response.digits, start=1):
-                if digit in escape:  # keys before it are read and dropped
-                    self.keys_pressed.append(response.digits[:used])
-                    rest = response.digits[used:]
-                    if rest:
-                        self._pending.insert(0, Response("keys", rest))
-                    return RecordResult(digit, "dtmf", 0)
-            self.keys_pressed.append(response.digits)
+                  silence_seconds: int, fmt: str) -> RecordResult:
+        """How RECORD FILE ends for the scripted caller: the first of the time limit, silence,
+        an escape key or a hang-up, timed as the PBX simulator times its caller."""
+        react = self._config.reaction_seconds * 1000
+        interval = self._config.digit_interval * 1000
         silence_ms = silence_seconds * 1000
-        if silence_ms and (timeout_ms < 0 or silence_ms < timeout_ms):
-            # Asterisk keeps one second of the trailing silence.
-            return RecordResult(None, "silence", min(silence_ms, 1000) * _SAMPLES_PER_MS)
-        if timeout_ms < 0:  # no limit and nothing stops it: the caller gives up
-            self._caller_hangs_up("RECORD FILE (no limit)")
-        return RecordResult(None, "timeout", timeout_ms * _SAMPLES_PER_MS)
+        # Speech is not synthesised here: taken as the simulator's onset and about a second.
+        voice_end = self._config.speech_onset * 1000 + 1000 if response.spoken else 0.0
+        digits = response.digits if response.kind == "keys" else ""
+        presses = [react + i * interval for i in range(len(digits))]
+        ends: list[tuple[float, int, str]] = []  # (ms, rank on a tie, how)
+        if timeout_ms >= 0:
+            ends.append((timeout_ms, 0, "timeout"))
+        if silence_ms > 0:
+            ends.append((voice_end + silence_ms, 1, "silence"))
+        for at, digit in zip(presses, digits, strict=True):
+            if escape and digit in escape:
+                ends.append((at, 2, "dtmf"))
+                break
+        if response.kind == "hangup":
+            ends.append((react, 3, "hangup"))
+        if not ends:  # no limit and nothing to stop it: the caller gives up
+            ends.append((voice_end + self._config.patience_seconds * 1000, 3, "hangup"))
+        end_ms, _rank, how = min(ends)
+        used = 0
+        if digits:
+            # Keys pressed before the end are read (and dropped unless one ends it); later
+            # ones stay pending for the next command.
+            used = sum(1 for at in presses if at < end_ms) + (how == "dtmf")
+            self.keys_pressed.append(digits[:used])
+            if digits[used:]:
+                self._pending.insert(0, Response("keys", digits[used:]))
+        elif response.kind == "hangup" and how != "hangup":
+            self._pending.insert(0, response)  # the caller meant to hang up later
+        if how == "hangup":
+            self._caller_hangs_up("RECORD FILE")
+        # Asterisk cuts off the 200 ms around a key, and all but one second of the silence.
+        rewind = {"dtmf": 200.0, "silence": max(0.0, silence_ms - 1000.0)}.get(how, 0.0)
+        endpos = int(max(0.0, end_ms - rewind)) * RECORD_FORMATS[fmt][1] // 1000
+        if how == "dtmf":
+            return RecordResult(digits[used - 1], "dtmf", endpos)
+        return RecordResult(None, "silence" if how == "silence" else "timeout", endpos)
 
     async def set_variable(self, name: str, value: str) -> None:
         _check_variable(name)
@@ -335,7 +340,14 @@ class MemoryChannel:
     async def get_variable(self, name: str) -> str | None:
         _check_variable(name)
         self._send("GET VARIABLE", name)
-        return self.variables.get(name)
+        builtins = {
+            "CHANNEL": self._env["channel"],
+            "CHANNEL(name)": self._env["channel"],
+            "UNIQUEID": self.uniqueid,
+            "CHANNEL(uniqueid)": self.uniqueid,
+            "CALLERID(num)": self.caller_number or "",
+        }
+        return self.variables.get(name, builtins.get(name))
 
     async def exec(self, application: str, *args: str) -> int:
         if not _APPLICATION.fullmatch(application):
@@ -346,6 +358,9 @@ class MemoryChannel:
         app = self._apps.get(application.lower())
         if app is None or app.result == -2:  # Asterisk's "could not find application"
             raise AgiError(f"EXEC {application}: no such application in Asterisk")
+        if application.lower() == "set" and args and "=" in args[0]:
+            name, value = args[0].split("=", 1)
+            self.variables[name] = value
         self.variables.update(app.sets)
         if app.ends_call:  # the reply comes back, then Asterisk pushes HANGUP
             self._caller_left = True

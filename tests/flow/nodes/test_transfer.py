@@ -9,8 +9,8 @@ from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.nodes import transfer
 from ivr.flow.schema import TransferNode
 from ivr.flow.services import FlowServices
+from ivr.pbxsim.commands import ExecBehaviour
 from ivr.pbxsim.memory_channel import (
-    AppResult,
     Command,
     MemoryChannel,
     hang_up_during,
@@ -110,7 +110,7 @@ async def test_hang_up_during_the_prompt_reaches_no_queue(services: FlowServices
 
 
 async def test_queue_missing_from_asterisk_is_an_error(services: FlowServices) -> None:
-    channel = MemoryChannel(applications={"queue": AppResult(-2)})
+    channel = MemoryChannel(applications={"queue": ExecBehaviour(-2)})
     ctx = make_context(channel, services=services)
     with pytest.raises(AgiError):
         await transfer.run(TO_REPAIR, ctx)
