@@ -222,7 +222,7 @@ class MemoryChannel:
             raise ScriptError(f"GET DATA {filename}: the script has a recording result next")
         if response.kind == "hangup" or (timeout_ms < 0 and response.kind != "keys"):
             self._take()  # a silent caller left waiting for ever gives up too
-            self._caller_hangs_up("GET DATA")
+            self._caller_hangs_up("GET DATA", explained=True)
         if response.kind != "keys":  # silence, or speech (GET DATA hears keys only)
             self._take()
             return DigitsResult("", timed_out=True)
@@ -419,11 +419,15 @@ class MemoryChannel:
             if event.prompt in filename:
                 del self._during[index]
                 if event.response.kind == "hangup":
-                    self._caller_hangs_up(f"playing {filename}")
+                    self._caller_hangs_up(f"playing {filename}", explained=True)
                 return event.response
         return None
 
-    def _caller_hangs_up(self, during: str) -> NoReturn:
+    def _caller_hangs_up(self, during: str, *, explained: bool = False) -> NoReturn:
+        if explained:
+            # Playback commands answer -1 for a hangup and for a missing file alike: AgiChannel
+            # sends a NOOP to tell them apart, and only then learns the caller is gone.
+            self.commands.append(Command("NOOP"))
         self._gone = self._caller_left = True
         raise ChannelHangup(f"{during}: the caller hung up")
 

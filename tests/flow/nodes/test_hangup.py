@@ -56,4 +56,4 @@ async def test_hang_up_during_the_goodbye(services: FlowServices) -> None:
     with pytest.raises(ChannelHangup):
         await hangup.run(GOODBYE, ctx)
     assert ctx.outcome is None  # the engine records the caller's hang-up
-    assert channel.verbs() == ["STREAM FILE"]
+    assert channel.verbs() == ["STREAM FILE", "NOOP"]
