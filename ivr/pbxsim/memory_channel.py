@@ -108,7 +108,7 @@ class ScriptError(AssertionError):
     """The test's caller script does not fit the command the flow sent (a test mistake)."""
 
 
-Step = str | Response | RecordResult | RecordingFailed
+ScriptStep = str | Response | RecordResult | RecordingFailed
 
 
 class MemoryChannel:
@@ -116,7 +116,7 @@ class MemoryChannel:
 
     def __init__(
         self,
-        responses: Iterable[Step | None] = (),
+        responses: Iterable[ScriptStep | None] = (),
         *,
         caller: str | None = "+8613800138000",
         during: Sequence[DuringPrompt] = (),
@@ -226,8 +226,14 @@ class MemoryChannel:
         if response.kind != "keys":  # silence, or speech (GET DATA hears keys only)
             self._take()
             return DigitsResult("", timed_out=True)
+        # ast_app_getdata_full waits 2 s between keys unless told; the simulated caller keys
+        # one every `digit_interval`, so a shorter wait ends the entry after the first key.
+        between_ms = 2000 if timeout_ms == 0 else timeout_ms
         collected = ""
         for used, digit in enumerate(response.digits, start=1):
+            if used > 1 and self._config.digit_interval * 1000 >= between_ms:
+                self._take_digits(used - 1, response)
+                return DigitsResult(collected, timed_out=True)
             if digit == "#":  # `#` ends the entry and is not returned
                 self._take_digits(used, response)
                 return DigitsResult(collected, timed_out=False)

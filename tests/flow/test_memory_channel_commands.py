@@ -45,6 +45,11 @@ CASES: dict[str, Case] = {
         lambda c, d: c.get_data(PROMPT, 3000, 5),
         lambda c, d: c.get_data(PROMPT, 3000, 5),
     ]),
+    "keys_slower_than_the_wait_between_keys": Case(["123"], [
+        lambda c, d: c.get_data(PROMPT, 200, 4),
+        lambda c, d: c.wait_for_digit(1000),
+        lambda c, d: c.get_data(PROMPT, 1000, 4),
+    ]),
     "hash_after_a_full_entry": Case(["123#", "9"], [
         lambda c, d: c.get_data(PROMPT, 1000, 3),
         lambda c, d: c.wait_for_digit(1000),
