@@ -115,6 +115,15 @@ def identify(ctx: CallContext, customer: Customer | CustomerInfo, *, verified: b
         ctx.vars["verified_account"] = info.account
 
 
+def outcome(ctx: CallContext) -> str | None:
+    """How the call ended so far (self_served, transferred, caller_hung_up, error), as text."""
+    return None if ctx.outcome is None else str(ctx.outcome)
+
+
+def set_outcome(ctx: CallContext, value: str) -> None:
+    ctx.outcome = value
+
+
 def identified_account(ctx: CallContext) -> str | None:
     """The account the call is about, once the caller is identified."""
     customer = ctx.vars.get("customer")

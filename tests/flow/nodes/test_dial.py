@@ -9,7 +9,7 @@ from ivr.flow.nodes import dial
 from ivr.flow.schema import DialNode
 from ivr.flow.services import FlowServices
 from ivr.pbxsim.memory_channel import Command, MemoryChannel, dial_returns, hang_up_during
-from tests.flow.nodes.factory import ZH, events, make_context, prompts_heard, shipped_node
+from tests.flow.nodes.factory import ZH, events, make_context, outcome, prompts_heard, shipped_node
 
 # number manager_phone, 3 rings, prompt connecting_manager, next manager_unavailable
 DIAL_MANAGER = shipped_node("person", "dial_manager", DialNode)
@@ -20,7 +20,7 @@ async def test_manager_answers(services: FlowServices) -> None:
     channel = MemoryChannel(applications={"dial": dial_returns("ANSWER")})
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
     assert await dial.run(DIAL_MANAGER, ctx) is None
-    assert (ctx.outcome, ctx.queue) == ("transferred", "customer_manager")
+    assert (outcome(ctx), ctx.queue) == ("transferred", "customer_manager")
     # Three rings of five seconds, through the outbound dial template.
     assert Command("EXEC", ("Dial", f"PJSIP/{MANAGER}@carrier,15")) in channel.commands
     assert prompts_heard(ctx) == ["connecting_manager"]
@@ -34,7 +34,7 @@ async def test_unanswered_goes_on(services: FlowServices, status: str) -> None:
     channel = MemoryChannel(applications={"dial": dial_returns(status)})
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
     assert await dial.run(DIAL_MANAGER, ctx) == "manager_unavailable"
-    assert ctx.outcome is None
+    assert outcome(ctx) is None
     assert events(ctx, "dial_result") == [{"status": status}]
 
 

@@ -9,7 +9,15 @@ from ivr.flow.nodes import hangup
 from ivr.flow.schema import HangupNode
 from ivr.flow.services import FlowServices
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during
-from tests.flow.nodes.factory import ZH, make_context, make_node, prompts_heard, shipped_node
+from tests.flow.nodes.factory import (
+    ZH,
+    make_context,
+    make_node,
+    outcome,
+    prompts_heard,
+    set_outcome,
+    shipped_node,
+)
 
 GOODBYE = shipped_node("repair", "goodbye", HangupNode)  # prompt goodbye
 
@@ -18,7 +26,7 @@ async def test_goodbye_then_hang_up(services: FlowServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
     assert await hangup.run(GOODBYE, ctx) is None
-    assert ctx.outcome == "self_served"
+    assert outcome(ctx) == "self_served"
     assert channel.verbs() == ["STREAM FILE", "HANGUP"]
     assert prompts_heard(ctx) == ["goodbye"]
     assert channel.hung_up
@@ -28,9 +36,9 @@ async def test_goodbye_then_hang_up(services: FlowServices) -> None:
 
 async def test_outcome_already_reached_is_kept(services: FlowServices) -> None:
     ctx = make_context(MemoryChannel(), services=services)
-    ctx.outcome = "transferred"
+    set_outcome(ctx, "transferred")
     await hangup.run(GOODBYE, ctx)
-    assert ctx.outcome == "transferred"
+    assert outcome(ctx) == "transferred"
 
 
 async def test_without_a_prompt_only_hangs_up(services: FlowServices) -> None:
@@ -46,7 +54,7 @@ async def test_caller_gone_right_after_the_goodbye_is_still_served(
     channel = MemoryChannel(hangup_after=1)  # hangs up as the goodbye ends
     ctx = make_context(channel, services=services)
     assert await hangup.run(GOODBYE, ctx) is None
-    assert ctx.outcome == "self_served"
+    assert outcome(ctx) == "self_served"
     assert channel.verbs() == ["STREAM FILE", "HANGUP"]  # sent, and refused: no error
 
 
@@ -55,5 +63,5 @@ async def test_hang_up_during_the_goodbye(services: FlowServices) -> None:
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
         await hangup.run(GOODBYE, ctx)
-    assert ctx.outcome is None  # the engine records the caller's hang-up
+    assert outcome(ctx) is None  # the engine records the caller's hang-up
     assert channel.verbs() == ["STREAM FILE", "NOOP"]

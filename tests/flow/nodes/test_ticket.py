@@ -7,11 +7,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ivr.db.session import Database
-from ivr.flow.nodes import say, ticket
-from ivr.flow.schema import SayNode, TicketNode
+from ivr.flow.nodes import branch, say, ticket
+from ivr.flow.schema import BranchNode, SayNode, TicketNode
 from ivr.flow.services import FlowServices
 from ivr.pbxsim.memory_channel import MemoryChannel
 from ivr.services.tickets import Tickets
+from ivr.speech.values import speak_value
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import events, identify, make_context, shipped_node
 from tests.hotline import ACCOUNT, add_outage
@@ -21,6 +22,8 @@ DANGER = shipped_node("repair", "danger_ticket", TicketNode)  # priority 10, on_
 COMPLAINT = shipped_node("complaint", "create", TicketNode)
 CALLBACK = shipped_node("callback", "create", TicketNode)  # on_error busy
 SAY_TICKET = shipped_node("repair", "say_ticket", SayNode)
+SAY_COMPLAINT = shipped_node("complaint", "say_ticket", SayNode)
+LINKED = shipped_node("repair", "linked", BranchNode)
 
 
 async def break_tickets_table(db: Database) -> None:
@@ -43,7 +46,7 @@ async def test_repair_report_is_linked_to_the_known_outage(
     assert opened.call_uniqueid == channel.uniqueid and opened.caller == channel.caller_number
     assert events(ctx, "ticket") == [
         {"number": opened.number, "kind": "repair", "outage_id": "F-1", "priority": 0}]
-    assert ctx.vars["ticket_linked_outage"] is True  # what the `linked` branch reads
+    assert await branch.run(LINKED, ctx) == "say_linked"
     assert channel.commands == []
 
 
@@ -55,7 +58,8 @@ async def test_number_is_read_back_digit_by_digit(
     await ticket.run(CREATE, ctx)
     await say.run(SAY_TICKET, ctx)
     [opened] = await Tickets(db).search(account=ACCOUNT)
-    assert opened.outage_id is None and ctx.vars["ticket_linked_outage"] is False
+    assert opened.outage_id is None
+    assert await branch.run(LINKED, ctx) == "say_ticket"
     spoken = str(events(ctx, "prompt")[0]["text"])
     assert opened.number not in spoken  # not as one number, but digit by digit
     assert "工单号是" in spoken
@@ -79,7 +83,10 @@ async def test_complaint_carries_its_contact_deadline(
     [opened] = await Tickets(db).search(type="complaint")
     assert opened.contact_due is not None
     # Read out as a local date, which can be a day after the UTC date.
-    assert ctx.vars["ticket_contact_due"] == opened.contact_due.astimezone(ctx.tz)
+    await say.run(SAY_COMPLAINT, ctx)
+    spoken = str(events(ctx, "prompt")[0]["text"])
+    local = opened.contact_due.astimezone(ctx.tz).date()
+    assert speak_value("date", local, "zh-CN") in spoken
 
 
 async def test_description_names_flow_variables(
