@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ivr.db.session import Database
@@ -9,15 +11,19 @@ from ivr.flow.actions.billing import NotVerified
 from ivr.flow.nodes import action
 from ivr.flow.schema import ActionNode
 from ivr.flow.services import FlowServices
-from ivr.pbxsim.memory_channel import MemoryChannel
+from ivr.pbxsim.memory_channel import Command, MemoryChannel
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import (
     events,
+    flows_from_yaml,
     identified_account,
     identify,
     is_verified,
     make_context,
     make_node,
+    make_runner,
+    outcome,
+    prompts_heard,
     shipped_node,
 )
 from tests.hotline import add_bills, add_outage
@@ -122,3 +128,24 @@ async def test_unverified_key_customer_goes_to_the_queue(
     identify(ctx, customer, verified=False)
     assert await action.run(ROUTE, ctx) == "to_queue"
     assert events(ctx, "route") == []
+
+
+BROKEN = """
+flow: broken
+start: look
+nodes:
+  look: {type: action, action: find_outages, outcomes: {active: bye, planned: bye, none: bye}}
+  bye: {type: hangup, prompt: goodbye}
+"""
+
+
+async def test_failing_action_mid_call_puts_the_caller_through_to_a_person(
+    services: FlowServices, tmp_path: Path
+) -> None:
+    channel = MemoryChannel(caller=None)  # not identified: find_outages cannot run
+    runner = make_runner(services, flows_from_yaml(tmp_path, broken=BROKEN))
+    ctx = await runner.handle(channel, "broken")
+    assert [e["error"] for e in events(ctx, "error")] == ["LookupError"]
+    assert prompts_heard(ctx) == ["system_error"]  # an apology, never silence
+    assert Command("EXEC", ("Queue", "general-enquiry")) in channel.commands
+    assert (outcome(ctx), ctx.queue) == ("error", "general")
