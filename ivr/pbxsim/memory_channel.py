@@ -33,9 +33,15 @@ from ivr.flow.channel import (
     RecordingFailed,
     RecordResult,
 )
-from ivr.pbxsim.call import asterisk_environment
-from ivr.pbxsim.caller import HANG_UP, Response, parse_response
-from ivr.pbxsim.commands import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig
+from ivr.pbxsim import (
+    DEFAULT_APPLICATIONS,
+    HANG_UP,
+    ExecBehaviour,
+    PbxConfig,
+    Response,
+    asterisk_environment,
+    parse_response,
+)
 from ivr.pbxsim.voice import RECORD_FORMATS
 
 _DIGITS = re.compile(r"[0-9*#A-Da-d]*")

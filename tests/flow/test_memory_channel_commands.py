@@ -16,8 +16,7 @@ from ivr.agi.codec import format_command
 from ivr.agi.server import start_agi_server
 from ivr.agi.session import AgiChannel
 from ivr.flow.channel import Channel
-from ivr.pbxsim.call import simulate_call
-from ivr.pbxsim.commands import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig
+from ivr.pbxsim import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig, simulate_call
 from ivr.pbxsim.memory_channel import MemoryChannel, queue_returns
 from ivr.pbxsim.sounds import SoundLibrary
 

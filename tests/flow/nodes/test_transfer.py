@@ -9,7 +9,7 @@ from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.nodes import transfer
 from ivr.flow.schema import TransferNode
 from ivr.flow.services import FlowServices
-from ivr.pbxsim.commands import ExecBehaviour
+from ivr.pbxsim import ExecBehaviour
 from ivr.pbxsim.memory_channel import (
     Command,
     MemoryChannel,
