@@ -20,12 +20,12 @@ import pytest
 from ivr.agi.codec import split_command
 from ivr.db.models import Customer
 from ivr.db.session import Database
-from ivr.flow.services import FlowServices
 from ivr.pbxsim.memory_channel import MemoryChannel, queue_returns
 from ivr.pbxsim.transcript import CallTranscript, KeysPressed
 from ivr.services.calls import CallLog, CallRecord
+from ivr.services.hotline_services import HotlineServices
 from tests.conftest import CustomerFactory
-from tests.flow.nodes.factory import TIMEZONE, make_runner
+from tests.flow.nodes.factory import RING_SECONDS, TIMEZONE, make_runner
 from tests.hotline import CALLER, Dial, add_outage
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)  # the same outage times on both sides
@@ -115,7 +115,8 @@ async def test_same_call_same_journey(
     apps = {"queue": queue_returns(scenario.queue_status)} if scenario.queue_status else {}
     channel = MemoryChannel(scenario.responses, caller=scenario.caller,
                             hangup_after=scenario.hangup_after, applications=apps)
-    runner = make_runner(FlowServices.from_database(fake_side, TIMEZONE))
+    runner = make_runner(
+        HotlineServices.build(fake_side, timezone=TIMEZONE, ring_seconds=RING_SECONDS))
     await runner.handle(channel, "hotline")
     fake = await CallLog(fake_side).get(channel.uniqueid)
 

@@ -14,8 +14,9 @@ class HangupNode(NodeModel):
     prompt: str | None = None
 
 
-async def run(node: HangupNode, ctx: CallContext) -> None:
+async def run(node: HangupNode, ctx: CallContext) -> str | None:
     if node.prompt:
         await ctx.play(node.prompt)
     ctx.outcome = ctx.outcome or CallOutcome.SELF_SERVED
     await ctx.channel.hangup()
+    return None  # the call is done

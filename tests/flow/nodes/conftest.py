@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ivr.db.session import Database
-from ivr.flow.services import FlowServices
-from tests.flow.nodes.factory import TIMEZONE
+from ivr.services.hotline_services import HotlineServices
+from tests.flow.nodes.factory import RING_SECONDS, TIMEZONE
 
 
 @pytest.fixture
-def services(db: Database) -> FlowServices:
-    return FlowServices.from_database(db, TIMEZONE)
+def services(db: Database) -> HotlineServices:
+    return HotlineServices.build(db, timezone=TIMEZONE, ring_seconds=RING_SECONDS)

@@ -1,7 +1,7 @@
 """The one place node tests build a `CallContext` and mark a caller identified or verified.
 
-The context's constructor and the way it holds the caller's identity are changing; tests go
-through `make_context` and `identify` so that such a change touches this file only.
+Tests go through `make_context` and `identify` so that a change to the context's constructor
+or to the way it holds the caller's identity touches this file only.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from ivr.db.enums import CallOutcome
 from ivr.db.models import Customer
 from ivr.flow import schema
 from ivr.flow.channel import Channel
 from ivr.flow.context import CallContext
 from ivr.flow.engine import CallRunner
 from ivr.flow.flowset import FlowSet, load_flow_set
-from ivr.flow.services import FlowServices
 from ivr.flow.speech_input import CallSpeech
 from ivr.services.customers import CustomerInfo, customer_info
+from ivr.services.hotline_services import HotlineServices
 from ivr.speech.build import load_prompt_texts
 from ivr.speech.tts import Synthesizer
 
@@ -30,7 +31,7 @@ RING_SECONDS = 5.0
 ZH = load_prompt_texts(ROOT / "prompts")["zh-CN"]  # static prompt texts by name
 EN = load_prompt_texts(ROOT / "prompts")["en-US"]
 
-N = TypeVar("N", bound=schema._Node)
+N = TypeVar("N", bound=schema.NodeModel)
 
 
 class TextSynthesizer:
@@ -73,7 +74,7 @@ def make_node(kind: type[N], **fields: Any) -> N:
 def make_context(
     channel: Channel,
     *,
-    services: FlowServices,
+    services: HotlineServices,
     flows: FlowSet | None = None,
     synth: Synthesizer | None = None,
     language: str = "zh-CN",
@@ -96,7 +97,7 @@ def make_context(
     return ctx
 
 
-def make_runner(services: FlowServices, flows: FlowSet | None = None) -> CallRunner:
+def make_runner(services: HotlineServices, flows: FlowSet | None = None) -> CallRunner:
     """The engine with the same settings as `make_context` gives a single node."""
     chosen = flows or shipped_flows()
     return CallRunner(flows=lambda: chosen, services=services, synth=TextSynthesizer(),
@@ -108,11 +109,7 @@ def identify(ctx: CallContext, customer: Customer | CustomerInfo, *, verified: b
     """The caller is known to be calling about `customer`'s premises (and verified for them),
     as the identify actions leave it."""
     info = customer if isinstance(customer, CustomerInfo) else customer_info(customer)
-    ctx.vars["customer"] = info
-    ctx.vars["address"] = info.address
-    ctx.account = info.account
-    if verified:
-        ctx.vars["verified_account"] = info.account
+    ctx.identify(info, verified=verified)
 
 
 def outcome(ctx: CallContext) -> str | None:
@@ -121,19 +118,16 @@ def outcome(ctx: CallContext) -> str | None:
 
 
 def set_outcome(ctx: CallContext, value: str) -> None:
-    ctx.outcome = value
+    ctx.outcome = CallOutcome(value)
 
 
 def identified_account(ctx: CallContext) -> str | None:
     """The account the call is about, once the caller is identified."""
-    customer = ctx.vars.get("customer")
-    return customer.account if isinstance(customer, CustomerInfo) else None
+    return ctx.account
 
 
 def is_verified(ctx: CallContext) -> bool:
-    customer = ctx.vars.get("customer")
-    return isinstance(customer, CustomerInfo) and ctx.vars.get("verified_account") == (
-        customer.account)
+    return ctx.is_verified
 
 
 # --- reading the journey -----------------------------------------------------------------------

@@ -9,9 +9,9 @@ import pytest
 from ivr.db.session import Database
 from ivr.flow.actions.billing import NotVerified
 from ivr.flow.nodes import action
-from ivr.flow.schema import ActionNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.action import ActionNode
 from ivr.pbxsim.memory_channel import Command, MemoryChannel
+from ivr.services.hotline_services import HotlineServices
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import (
     events,
@@ -37,7 +37,7 @@ BILL = make_node(ActionNode, type="action", action="bill_summary",
 
 
 async def test_caller_id_of_a_customer_identifies_and_verifies(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(language="en-US")
     channel = MemoryChannel(caller="+8613800138000")
@@ -50,7 +50,7 @@ async def test_caller_id_of_a_customer_identifies_and_verifies(
     assert channel.commands == []  # the caller id comes with the call
 
 
-async def test_withheld_caller_id_is_not_identified(services: FlowServices) -> None:
+async def test_withheld_caller_id_is_not_identified(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(caller=None), services=services)
     assert await action.run(IDENTIFY, ctx) == "greeting"
     assert identified_account(ctx) is None and ctx.account is None
@@ -58,7 +58,7 @@ async def test_withheld_caller_id_is_not_identified(services: FlowServices) -> N
 
 
 async def test_active_outage_at_the_premises_is_found(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     identify(ctx := make_context(MemoryChannel(), services=services), await add_customer())
     await add_outage(db)  # F-1, active, in 城东
@@ -67,14 +67,14 @@ async def test_active_outage_at_the_premises_is_found(
 
 
 async def test_no_outage_goes_to_the_menu(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     identify(ctx := make_context(MemoryChannel(), services=services), await add_customer())
     await add_outage(db, areas=["城西"])
     assert await action.run(OUTAGES, ctx) == "main_menu"
 
 
-async def test_outage_lookup_without_premises_fails_loudly(services: FlowServices) -> None:
+async def test_outage_lookup_without_premises_fails_loudly(services: HotlineServices) -> None:
     # A flow that asks before identifying is a flow bug: the engine's fallback takes over.
     ctx = make_context(MemoryChannel(), services=services)
     with pytest.raises(LookupError):
@@ -84,7 +84,7 @@ async def test_outage_lookup_without_premises_fails_loudly(services: FlowService
 @pytest.mark.parametrize(("verified", "target"),
                          [(True, "confirm_address"), (False, "known")])
 async def test_verification_decides_whether_the_address_is_read(
-    services: FlowServices, add_customer: CustomerFactory, verified: bool, target: str
+    services: HotlineServices, add_customer: CustomerFactory, verified: bool, target: str
 ) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     identify(ctx, await add_customer(), verified=verified)
@@ -92,7 +92,7 @@ async def test_verification_decides_whether_the_address_is_read(
 
 
 async def test_bill_is_read_to_a_verified_caller(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     identify(ctx := make_context(MemoryChannel(), services=services), await add_customer())
     await add_bills(db)
@@ -101,7 +101,7 @@ async def test_bill_is_read_to_a_verified_caller(
 
 
 async def test_bill_is_never_looked_up_for_an_unverified_caller(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     identify(ctx, await add_customer(), verified=False)
@@ -112,7 +112,7 @@ async def test_bill_is_never_looked_up_for_an_unverified_caller(
 
 
 async def test_verified_key_customer_is_offered_the_manager(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     customer = await add_customer(key_customer=True, manager_phone="+8613911112222")
     identify(ctx := make_context(MemoryChannel(), services=services), customer)
@@ -121,7 +121,7 @@ async def test_verified_key_customer_is_offered_the_manager(
 
 
 async def test_unverified_key_customer_goes_to_the_queue(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     customer = await add_customer(key_customer=True, manager_phone="+8613911112222")
     ctx = make_context(MemoryChannel(), services=services)
@@ -140,7 +140,7 @@ nodes:
 
 
 async def test_failing_action_mid_call_puts_the_caller_through_to_a_person(
-    services: FlowServices, tmp_path: Path
+    services: HotlineServices, tmp_path: Path
 ) -> None:
     channel = MemoryChannel(caller=None)  # not identified: find_outages cannot run
     runner = make_runner(services, flows_from_yaml(tmp_path, broken=BROKEN))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ivr.flow.nodes import branch
-from ivr.flow.schema import BranchNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.branch import BranchNode
 from ivr.pbxsim.memory_channel import MemoryChannel
+from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import make_context, make_node, shipped_node
 
 LINKED = shipped_node("repair", "linked", BranchNode)  # "true" → say_linked, else say_ticket
@@ -15,7 +15,7 @@ LINKED = shipped_node("repair", "linked", BranchNode)  # "true" → say_linked, 
 
 @pytest.mark.parametrize(("value", "target"), [(True, "say_linked"), (False, "say_ticket")])
 async def test_booleans_match_lower_case_cases(
-    services: FlowServices, value: bool, target: str
+    services: HotlineServices, value: bool, target: str
 ) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services, ticket_linked_outage=value)
@@ -23,14 +23,14 @@ async def test_booleans_match_lower_case_cases(
     assert channel.commands == [] and ctx.journey == []  # a silent, unrecorded step
 
 
-async def test_unset_variable_takes_the_default(services: FlowServices) -> None:
+async def test_unset_variable_takes_the_default(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     assert await branch.run(LINKED, ctx) == "say_ticket"
 
 
 @pytest.mark.parametrize(("value", "target"), [("billing", "b"), (3, "three"), ("x", "other")])
 async def test_strings_and_numbers_match_their_text(
-    services: FlowServices, value: object, target: str
+    services: HotlineServices, value: object, target: str
 ) -> None:
     node = make_node(BranchNode, type="branch", var="choice",
                      cases={"billing": "b", "3": "three"}, default="other")

@@ -6,9 +6,9 @@ import pytest
 
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.nodes import collect
-from ivr.flow.schema import CollectNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.collect import CollectNode
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during, press
+from ivr.services.hotline_services import HotlineServices
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import (
     ZH,
@@ -28,7 +28,7 @@ ACCOUNT = "5100012345"
 
 
 async def test_account_keyed_in_identifies_the_premises(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     channel = MemoryChannel([ACCOUNT])
@@ -42,7 +42,7 @@ async def test_account_keyed_in_identifies_the_premises(
     assert events(ctx, "lookup") == [{"what": "account", "found": True}]
 
 
-async def test_entry_ended_by_hash_too_short_then_right(services: FlowServices) -> None:
+async def test_entry_ended_by_hash_too_short_then_right(services: HotlineServices) -> None:
     node = make_node(CollectNode, type="collect", prompt="enter_account", into="last4",
                      min_digits=4, max_digits=4, next="check", on_fail="out")
     # Two digits then # are too few: asked again, and the next entry is taken.
@@ -54,7 +54,7 @@ async def test_entry_ended_by_hash_too_short_then_right(services: FlowServices) 
 
 
 async def test_unknown_account_is_said_and_asked_again(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     ctx = make_context(MemoryChannel(["5100099999", ACCOUNT]), services=services)
@@ -66,7 +66,7 @@ async def test_unknown_account_is_said_and_asked_again(
 
 
 async def test_too_few_digits_are_refused_without_a_lookup(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     ctx = make_context(MemoryChannel(["123#", ACCOUNT]), services=services)
@@ -76,7 +76,7 @@ async def test_too_few_digits_are_refused_without_a_lookup(
 
 
 async def test_silence_is_said_and_asked_again(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     ctx = make_context(MemoryChannel(["", ACCOUNT]), services=services)
@@ -87,7 +87,7 @@ async def test_silence_is_said_and_asked_again(
     assert len(events(ctx, "digits")) == 1  # silence keys nothing
 
 
-async def test_tries_exhausted_go_to_on_fail(services: FlowServices) -> None:
+async def test_tries_exhausted_go_to_on_fail(services: HotlineServices) -> None:
     channel = MemoryChannel(["5100099999", "", "5100088888"])
     ctx = make_context(channel, services=services)
     assert await collect.run(ASK_ACCOUNT, ctx) == "to_repair_queue"
@@ -98,7 +98,7 @@ async def test_tries_exhausted_go_to_on_fail(services: FlowServices) -> None:
 
 
 async def test_keyed_digits_never_reach_the_journey(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     ctx = make_context(MemoryChannel(["5100099999", ACCOUNT]), services=services)
@@ -108,7 +108,7 @@ async def test_keyed_digits_never_reach_the_journey(
 
 
 async def test_keys_typed_while_the_prompt_plays_are_the_entry(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(account=ACCOUNT)
     channel = MemoryChannel(during=[press(ACCOUNT, during=ZH["enter_account"])])
@@ -117,7 +117,7 @@ async def test_keys_typed_while_the_prompt_plays_are_the_entry(
     assert channel.keys_pressed == [ACCOUNT]
 
 
-async def test_hang_up_at_the_question(services: FlowServices) -> None:
+async def test_hang_up_at_the_question(services: HotlineServices) -> None:
     channel = MemoryChannel(["", "h"])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
@@ -128,7 +128,7 @@ async def test_hang_up_at_the_question(services: FlowServices) -> None:
     assert channel.hung_up
 
 
-async def test_hang_up_during_the_retry_prompt(services: FlowServices) -> None:
+async def test_hang_up_during_the_retry_prompt(services: HotlineServices) -> None:
     channel = MemoryChannel(["5100099999"], during=[hang_up_during(ZH["account_not_found"])])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):

@@ -6,9 +6,9 @@ import pytest
 
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.nodes import dial
-from ivr.flow.schema import DialNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.dial import DialNode
 from ivr.pbxsim.memory_channel import Command, MemoryChannel, dial_returns, hang_up_during
+from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import ZH, events, make_context, outcome, prompts_heard, shipped_node
 
 # number manager_phone, 3 rings, prompt connecting_manager, next manager_unavailable
@@ -16,7 +16,7 @@ DIAL_MANAGER = shipped_node("person", "dial_manager", DialNode)
 MANAGER = "+8613911112222"
 
 
-async def test_manager_answers(services: FlowServices) -> None:
+async def test_manager_answers(services: HotlineServices) -> None:
     channel = MemoryChannel(applications={"dial": dial_returns("ANSWER")})
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
     assert await dial.run(DIAL_MANAGER, ctx) is None
@@ -30,7 +30,7 @@ async def test_manager_answers(services: FlowServices) -> None:
 
 
 @pytest.mark.parametrize("status", ["NOANSWER", "BUSY", "CHANUNAVAIL"])
-async def test_unanswered_goes_on(services: FlowServices, status: str) -> None:
+async def test_unanswered_goes_on(services: HotlineServices, status: str) -> None:
     channel = MemoryChannel(applications={"dial": dial_returns(status)})
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
     assert await dial.run(DIAL_MANAGER, ctx) == "manager_unavailable"
@@ -38,14 +38,14 @@ async def test_unanswered_goes_on(services: FlowServices, status: str) -> None:
     assert events(ctx, "dial_result") == [{"status": status}]
 
 
-async def test_no_number_goes_on_without_ringing(services: FlowServices) -> None:
+async def test_no_number_goes_on_without_ringing(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
     assert await dial.run(DIAL_MANAGER, ctx) == "manager_unavailable"
     assert channel.commands == [] and ctx.journey == []
 
 
-async def test_conversation_ending_the_call_is_a_hangup(services: FlowServices) -> None:
+async def test_conversation_ending_the_call_is_a_hangup(services: HotlineServices) -> None:
     # Dial's default here: the manager answered, talked, and the call ended with Dial.
     channel = MemoryChannel()
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
@@ -55,7 +55,7 @@ async def test_conversation_ending_the_call_is_a_hangup(services: FlowServices) 
     assert channel.verbs()[-1] == "GET VARIABLE"
 
 
-async def test_hang_up_during_the_prompt_rings_nobody(services: FlowServices) -> None:
+async def test_hang_up_during_the_prompt_rings_nobody(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[hang_up_during(ZH["connecting_manager"])])
     ctx = make_context(channel, services=services, manager_phone=MANAGER)
     with pytest.raises(ChannelHangup):

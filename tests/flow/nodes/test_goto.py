@@ -9,9 +9,9 @@ import pytest
 
 from ivr.db.session import Database
 from ivr.flow.flowset import FlowSet
-from ivr.flow.services import FlowServices
 from ivr.pbxsim.memory_channel import MemoryChannel
 from ivr.services.calls import CallLog, JourneyEvent
+from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import flows_from_yaml, make_runner, outcome
 
 FIRST = """
@@ -48,7 +48,7 @@ def path_of(journey: Iterable[JourneyEvent]) -> list[str]:
 
 
 async def test_goto_a_flow_starts_at_its_start(
-    services: FlowServices, flows: FlowSet, db: Database
+    services: HotlineServices, flows: FlowSet, db: Database
 ) -> None:
     channel = MemoryChannel(["1"])
     ctx = await make_runner(services, flows).handle(channel, "first")
@@ -63,7 +63,7 @@ async def test_goto_a_flow_starts_at_its_start(
     assert path_of(record.events) == steps
 
 
-async def test_goto_a_named_node(services: FlowServices, flows: FlowSet) -> None:
+async def test_goto_a_named_node(services: HotlineServices, flows: FlowSet) -> None:
     channel = MemoryChannel(["0"])
     ctx = await make_runner(services, flows).handle(channel, "first")
     steps = path_of(ctx.journey)
@@ -71,7 +71,7 @@ async def test_goto_a_named_node(services: FlowServices, flows: FlowSet) -> None
     assert "second.middle" not in steps
 
 
-async def test_hang_up_after_the_goto(services: FlowServices, flows: FlowSet) -> None:
+async def test_hang_up_after_the_goto(services: HotlineServices, flows: FlowSet) -> None:
     channel = MemoryChannel(["1"], hangup_after=3)  # gone as the menu's key is read
     ctx = await make_runner(services, flows).handle(channel, "first")
     steps = path_of(ctx.journey)
@@ -79,7 +79,7 @@ async def test_hang_up_after_the_goto(services: FlowServices, flows: FlowSet) ->
     assert outcome(ctx) == "caller_hung_up" and ctx.journey[-1].kind == "hangup"
 
 
-async def test_shipped_main_menu_goes_into_the_repair_flow(services: FlowServices) -> None:
+async def test_shipped_main_menu_goes_into_the_repair_flow(services: HotlineServices) -> None:
     channel = MemoryChannel(["2", "h"], caller=None)
     ctx = await make_runner(services).handle(channel, "hotline")
     steps = path_of(ctx.journey)

@@ -6,9 +6,9 @@ import pytest
 
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.nodes import hangup
-from ivr.flow.schema import HangupNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.hangup import HangupNode
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during
+from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import (
     ZH,
     make_context,
@@ -22,7 +22,7 @@ from tests.flow.nodes.factory import (
 GOODBYE = shipped_node("repair", "goodbye", HangupNode)  # prompt goodbye
 
 
-async def test_goodbye_then_hang_up(services: FlowServices) -> None:
+async def test_goodbye_then_hang_up(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
     assert await hangup.run(GOODBYE, ctx) is None
@@ -34,14 +34,14 @@ async def test_goodbye_then_hang_up(services: FlowServices) -> None:
         await channel.verbose("after the end")
 
 
-async def test_outcome_already_reached_is_kept(services: FlowServices) -> None:
+async def test_outcome_already_reached_is_kept(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     set_outcome(ctx, "transferred")
     await hangup.run(GOODBYE, ctx)
     assert outcome(ctx) == "transferred"
 
 
-async def test_without_a_prompt_only_hangs_up(services: FlowServices) -> None:
+async def test_without_a_prompt_only_hangs_up(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
     assert await hangup.run(make_node(HangupNode, type="hangup"), ctx) is None
@@ -49,7 +49,7 @@ async def test_without_a_prompt_only_hangs_up(services: FlowServices) -> None:
 
 
 async def test_caller_gone_right_after_the_goodbye_is_still_served(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     channel = MemoryChannel(hangup_after=1)  # hangs up as the goodbye ends
     ctx = make_context(channel, services=services)
@@ -58,7 +58,7 @@ async def test_caller_gone_right_after_the_goodbye_is_still_served(
     assert channel.verbs() == ["STREAM FILE", "HANGUP"]  # sent, and refused: no error
 
 
-async def test_hang_up_during_the_goodbye(services: FlowServices) -> None:
+async def test_hang_up_during_the_goodbye(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[hang_up_during(ZH["goodbye"])])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):

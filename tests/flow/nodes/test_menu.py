@@ -10,11 +10,12 @@ import pytest
 
 from ivr.flow.channel import ChannelHangup, RecordingFailed, RecordResult
 from ivr.flow.nodes import menu
-from ivr.flow.schema import DIGITS, MenuNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.menu import MenuNode
+from ivr.flow.schema import DIGITS
 from ivr.flow.speech_input import CallSpeech
 from ivr.pbxsim.caller import Response
 from ivr.pbxsim.memory_channel import MemoryChannel, after_prompt, hang_up_during
+from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import NOTHING, Recognition
 from tests.flow.nodes.factory import (
     EN,
@@ -32,7 +33,7 @@ OFFER = shipped_node("person", "offer_manager", MenuNode)  # tries 1, on_fail di
 MAIN_PHRASES_EN = [p for said in MAIN.phrases.values() for p in said.get("en-US", [])]
 
 
-async def test_key_during_the_prompt_chooses_at_once(services: FlowServices) -> None:
+async def test_key_during_the_prompt_chooses_at_once(services: HotlineServices) -> None:
     channel = MemoryChannel(["2"])
     ctx = make_context(channel, services=services)
     assert await menu.run(MAIN, ctx) == "to_repair"
@@ -42,7 +43,7 @@ async def test_key_during_the_prompt_chooses_at_once(services: FlowServices) -> 
     assert events(ctx, "menu_retry") == []
 
 
-async def test_key_after_the_prompt_is_waited_for(services: FlowServices) -> None:
+async def test_key_after_the_prompt_is_waited_for(services: HotlineServices) -> None:
     channel = MemoryChannel([after_prompt("0")])
     ctx = make_context(channel, services=services)
     assert await menu.run(MAIN, ctx) == "to_person"
@@ -51,7 +52,7 @@ async def test_key_after_the_prompt_is_waited_for(services: FlowServices) -> Non
     assert events(ctx, "key") == [{"digits": "0", "during": "main_menu"}]
 
 
-async def test_wrong_key_is_said_and_the_menu_asked_again(services: FlowServices) -> None:
+async def test_wrong_key_is_said_and_the_menu_asked_again(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(["7", "1"]), services=services)
     assert await menu.run(MAIN, ctx) == "to_outage"
     assert prompts_heard(ctx) == ["main_menu", "invalid_key", "main_menu"]
@@ -59,7 +60,7 @@ async def test_wrong_key_is_said_and_the_menu_asked_again(services: FlowServices
         {"prompt": "main_menu", "attempt": 1, "reason": "invalid"}]
 
 
-async def test_silence_is_said_and_the_menu_asked_again(services: FlowServices) -> None:
+async def test_silence_is_said_and_the_menu_asked_again(services: HotlineServices) -> None:
     channel = MemoryChannel(["", "3"])
     ctx = make_context(channel, services=services)
     assert await menu.run(MAIN, ctx) == "to_bill"
@@ -71,7 +72,7 @@ async def test_silence_is_said_and_the_menu_asked_again(services: FlowServices) 
 
 @pytest.mark.parametrize("script", [("7", "8", "*"), ("", "", ""), ("5", "", "#")])
 async def test_tries_exhausted_go_to_on_fail(
-    services: FlowServices, script: Sequence[str]
+    services: HotlineServices, script: Sequence[str]
 ) -> None:
     channel = MemoryChannel(script)
     ctx = make_context(channel, services=services)
@@ -86,7 +87,7 @@ async def test_tries_exhausted_go_to_on_fail(
 
 
 async def test_single_try_menu_goes_on_without_a_retry_prompt(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     ctx = make_context(MemoryChannel([""]), services=services)
     assert await menu.run(OFFER, ctx) == "dial_manager"
@@ -94,14 +95,14 @@ async def test_single_try_menu_goes_on_without_a_retry_prompt(
     assert events(ctx, "menu_failed") == [{"prompt": "offer_manager", "tries": 1}]
 
 
-async def test_star_and_hash_can_be_options(services: FlowServices) -> None:
+async def test_star_and_hash_can_be_options(services: HotlineServices) -> None:
     node = make_node(MenuNode, type="menu", prompt="outage_after",
                      options={"*": "back", "#": "again"}, on_fail="out")
     ctx = make_context(MemoryChannel(["#"]), services=services)
     assert await menu.run(node, ctx) == "again"
 
 
-async def test_hang_up_at_the_second_question(services: FlowServices) -> None:
+async def test_hang_up_at_the_second_question(services: HotlineServices) -> None:
     channel = MemoryChannel(["7", "h"])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
@@ -111,7 +112,7 @@ async def test_hang_up_at_the_second_question(services: FlowServices) -> None:
     assert channel.hung_up
 
 
-async def test_hang_up_during_the_retry_prompt(services: FlowServices) -> None:
+async def test_hang_up_during_the_retry_prompt(services: HotlineServices) -> None:
     channel = MemoryChannel([""], during=[hang_up_during(ZH["no_input"])])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
@@ -149,7 +150,7 @@ def write_audio(filename: str, fmt: str, response: Response) -> None:
 
 
 async def test_spoken_answer_chooses_the_option(
-    services: FlowServices, tmp_path: Path
+    services: HotlineServices, tmp_path: Path
 ) -> None:
     recognizer = OneAnswer()
     channel = MemoryChannel(["say:repair"], on_record=write_audio)
@@ -165,7 +166,7 @@ async def test_spoken_answer_chooses_the_option(
 
 
 async def test_recording_failure_falls_back_to_the_keypad_menu(
-    services: FlowServices, tmp_path: Path
+    services: HotlineServices, tmp_path: Path
 ) -> None:
     channel = MemoryChannel([RecordingFailed("no directory"), "4"])
     speech = CallSpeech(OneAnswer(), tmp_path, channel.uniqueid)
@@ -177,7 +178,7 @@ async def test_recording_failure_falls_back_to_the_keypad_menu(
 
 
 async def test_key_while_recording_chooses_the_option(
-    services: FlowServices, tmp_path: Path
+    services: HotlineServices, tmp_path: Path
 ) -> None:
     channel = MemoryChannel([RecordResult("0", "dtmf", 0)])
     speech = CallSpeech(OneAnswer(), tmp_path, channel.uniqueid)
@@ -188,7 +189,7 @@ async def test_key_while_recording_chooses_the_option(
 
 
 async def test_language_without_recognition_gets_the_keypad_menu(
-    services: FlowServices, tmp_path: Path
+    services: HotlineServices, tmp_path: Path
 ) -> None:
     channel = MemoryChannel(["1"])
     speech = CallSpeech(OneAnswer(), tmp_path, channel.uniqueid)

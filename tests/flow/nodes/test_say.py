@@ -9,9 +9,9 @@ import pytest
 
 from ivr.flow.channel import ChannelHangup, PlaybackFailed
 from ivr.flow.nodes import say
-from ivr.flow.schema import SayNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.say import SayNode
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during, press
+from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import ZH, events, make_context, prompts_heard, shipped_node
 
 GREETING = shipped_node("hotline", "greeting", SayNode)  # keys {"9": english}, next known_caller
@@ -19,7 +19,7 @@ OUTAGES = shipped_node("hotline", "outage_announce", SayNode)  # for_each outage
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-async def test_plays_the_prompt_and_goes_on(services: FlowServices) -> None:
+async def test_plays_the_prompt_and_goes_on(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
     assert await say.run(GREETING, ctx) == "known_caller"
@@ -31,21 +31,21 @@ async def test_plays_the_prompt_and_goes_on(services: FlowServices) -> None:
 
 
 async def test_listed_key_during_the_prompt_leaves_by_its_target(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     ctx = make_context(MemoryChannel(["9"]), services=services)
     assert await say.run(GREETING, ctx) == "english"
     assert events(ctx, "key") == [{"digits": "9", "during": "greeting"}]
 
 
-async def test_other_key_during_the_prompt_is_ignored(services: FlowServices) -> None:
+async def test_other_key_during_the_prompt_is_ignored(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[press("5", during=ZH["greeting"])])
     ctx = make_context(channel, services=services)
     assert await say.run(GREETING, ctx) == "known_caller"
     assert events(ctx, "key") == []
 
 
-async def test_scripted_answer_for_a_later_question_waits(services: FlowServices) -> None:
+async def test_scripted_answer_for_a_later_question_waits(services: HotlineServices) -> None:
     # The caller who will press 1 at the menu lets the greeting play to its end.
     channel = MemoryChannel(["1"])
     ctx = make_context(channel, services=services)
@@ -53,7 +53,7 @@ async def test_scripted_answer_for_a_later_question_waits(services: FlowServices
     assert channel.responses_left == 1
 
 
-async def test_for_each_plays_once_per_item_with_its_values(services: FlowServices) -> None:
+async def test_for_each_plays_once_per_item_with_its_values(services: HotlineServices) -> None:
     items = [
         {"outage_kind": "fault", "since": datetime(2026, 12, 1, 8, 0, tzinfo=TZ),
          "eta": datetime(2026, 12, 1, 12, 30, tzinfo=TZ)},
@@ -69,14 +69,14 @@ async def test_for_each_plays_once_per_item_with_its_values(services: FlowServic
     assert texts[0] != texts[1]
 
 
-async def test_for_each_of_an_empty_list_plays_nothing(services: FlowServices) -> None:
+async def test_for_each_of_an_empty_list_plays_nothing(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services, outages_active=[])
     assert await say.run(OUTAGES, ctx) == "outage_announce_no_eta"
     assert channel.commands == [] and ctx.journey == []
 
 
-async def test_hang_up_during_the_prompt_ends_the_call(services: FlowServices) -> None:
+async def test_hang_up_during_the_prompt_ends_the_call(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[hang_up_during(ZH["greeting"])])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
@@ -88,7 +88,7 @@ async def test_hang_up_during_the_prompt_ends_the_call(services: FlowServices) -
 
 
 async def test_unplayable_prompt_raises_for_the_engine_fallback(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     channel = MemoryChannel(unplayable=[ZH["greeting"]])
     ctx = make_context(channel, services=services)

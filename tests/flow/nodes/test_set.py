@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from ivr.flow.nodes import action, branch, say, set_vars
-from ivr.flow.schema import ActionNode, BranchNode, SayNode, SetNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.action import ActionNode
+from ivr.flow.nodes.branch import BranchNode
+from ivr.flow.nodes.say import SayNode
+from ivr.flow.nodes.set_vars import SetNode
 from ivr.pbxsim.memory_channel import MemoryChannel
+from ivr.services.hotline_services import HotlineServices
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import (
     EN,
@@ -21,7 +24,7 @@ GREETING_EN = shipped_node("hotline", "greeting_english", SayNode)
 IDENTIFY = shipped_node("hotline", "identify", ActionNode)
 
 
-async def test_language_switch_is_heard_in_the_next_prompt(services: FlowServices) -> None:
+async def test_language_switch_is_heard_in_the_next_prompt(services: HotlineServices) -> None:
     synth = TextSynthesizer()
     channel = MemoryChannel()
     ctx = make_context(channel, services=services, synth=synth)
@@ -33,7 +36,7 @@ async def test_language_switch_is_heard_in_the_next_prompt(services: FlowService
 
 
 async def test_chosen_language_outlives_the_customers_own(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     await add_customer(language="zh-CN")
     ctx = make_context(MemoryChannel(), services=services)
@@ -42,13 +45,13 @@ async def test_chosen_language_outlives_the_customers_own(
     assert ctx.language == "en-US"
 
 
-async def test_same_language_is_not_recorded_again(services: FlowServices) -> None:
+async def test_same_language_is_not_recorded_again(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(), services=services, language="en-US")
     assert await set_vars.run(ENGLISH, ctx) == "greeting_english"
     assert events(ctx, "language") == []
 
 
-async def test_variables_set_steer_later_nodes(services: FlowServices) -> None:
+async def test_variables_set_steer_later_nodes(services: HotlineServices) -> None:
     node = make_node(SetNode, type="set", vars={"urgent": True},
                      next="create")
     check = make_node(BranchNode, type="branch", var="urgent", cases={"true": "fast"},

@@ -8,9 +8,11 @@ from sqlalchemy.exc import DBAPIError
 
 from ivr.db.session import Database
 from ivr.flow.nodes import branch, say, ticket
-from ivr.flow.schema import BranchNode, SayNode, TicketNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.branch import BranchNode
+from ivr.flow.nodes.say import SayNode
+from ivr.flow.nodes.ticket import TicketNode
 from ivr.pbxsim.memory_channel import MemoryChannel
+from ivr.services.hotline_services import HotlineServices
 from ivr.services.tickets import Tickets
 from ivr.speech.values import speak_value
 from tests.conftest import CustomerFactory
@@ -33,7 +35,7 @@ async def break_tickets_table(db: Database) -> None:
 
 
 async def test_repair_report_is_linked_to_the_known_outage(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     await add_outage(db)  # F-1 in 城东, where the customer lives
     channel = MemoryChannel()
@@ -51,7 +53,7 @@ async def test_repair_report_is_linked_to_the_known_outage(
 
 
 async def test_number_is_read_back_digit_by_digit(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     ctx = make_context(MemoryChannel(), services=services, fault_type="no_power_area")
     identify(ctx, await add_customer())
@@ -66,7 +68,7 @@ async def test_number_is_read_back_digit_by_digit(
 
 
 async def test_unknown_caller_gets_a_work_order_without_an_account(
-    services: FlowServices, db: Database
+    services: HotlineServices, db: Database
 ) -> None:
     ctx = make_context(MemoryChannel(caller=None), services=services)
     assert await ticket.run(DANGER, ctx) == "to_emergency"
@@ -75,7 +77,7 @@ async def test_unknown_caller_gets_a_work_order_without_an_account(
 
 
 async def test_complaint_carries_its_contact_deadline(
-    services: FlowServices, db: Database, add_customer: CustomerFactory
+    services: HotlineServices, db: Database, add_customer: CustomerFactory
 ) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     identify(ctx, await add_customer())
@@ -90,7 +92,7 @@ async def test_complaint_carries_its_contact_deadline(
 
 
 async def test_description_names_flow_variables(
-    services: FlowServices, db: Database
+    services: HotlineServices, db: Database
 ) -> None:
     ctx = make_context(MemoryChannel(), services=services, unanswered_queue="repair")
     await ticket.run(CALLBACK, ctx)
@@ -99,7 +101,7 @@ async def test_description_names_flow_variables(
 
 
 async def test_database_failure_takes_on_error(
-    services: FlowServices, db: Database
+    services: HotlineServices, db: Database
 ) -> None:
     await break_tickets_table(db)
     ctx = make_context(MemoryChannel(), services=services)
@@ -111,7 +113,7 @@ async def test_database_failure_takes_on_error(
 
 
 async def test_database_failure_without_on_error_is_raised_for_the_fallback(
-    services: FlowServices, db: Database
+    services: HotlineServices, db: Database
 ) -> None:
     await break_tickets_table(db)
     ctx = make_context(MemoryChannel(), services=services, fault_type="no_power_home")

@@ -7,8 +7,7 @@ import pytest
 
 from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.nodes import transfer
-from ivr.flow.schema import TransferNode
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes.transfer import TransferNode
 from ivr.pbxsim import ExecBehaviour
 from ivr.pbxsim.memory_channel import (
     Command,
@@ -16,6 +15,7 @@ from ivr.pbxsim.memory_channel import (
     hang_up_during,
     queue_returns,
 )
+from ivr.services.hotline_services import HotlineServices
 from tests.conftest import CustomerFactory
 from tests.flow.nodes.factory import (
     ZH,
@@ -33,7 +33,7 @@ TO_PERSON = shipped_node("person", "to_queue", TransferNode)  # queue "{person_q
 
 
 async def test_agent_takes_the_call(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     channel = MemoryChannel()  # Queue reaches an agent; the call ends with the conversation
     ctx = make_context(channel, services=services, ticket_number="R20261202-0001")
@@ -51,7 +51,7 @@ async def test_agent_takes_the_call(
     assert [e["name"] for e in events(ctx, "prompt")] == ["transfer_agent"]
 
 
-async def test_nobody_answers_goes_on_at_on_unanswered(services: FlowServices) -> None:
+async def test_nobody_answers_goes_on_at_on_unanswered(services: HotlineServices) -> None:
     channel = MemoryChannel(applications={"Queue": queue_returns("TIMEOUT")})
     ctx = make_context(channel, services=services)
     assert await transfer.run(TO_REPAIR, ctx) == "to_callback"
@@ -62,7 +62,7 @@ async def test_nobody_answers_goes_on_at_on_unanswered(services: FlowServices) -
 
 
 async def test_nobody_answers_without_on_unanswered_ends_the_flow(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     node = make_node(TransferNode, type="transfer", queue="general")
     channel = MemoryChannel(applications={"queue": queue_returns("JOINEMPTY")})
@@ -73,17 +73,18 @@ async def test_nobody_answers_without_on_unanswered_ends_the_flow(
 
 
 async def test_queue_from_a_variable_and_priority_from_the_caller(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
-    ctx = make_context(channel, services=services, person_queue="billing", queue_priority=5)
+    ctx = make_context(channel, services=services, person_queue="billing")
+    ctx.queue_priority = 5  # a key customer's, set by choose_person
     await transfer.run(TO_PERSON, ctx)
     assert events(ctx, "transfer") == [{"queue": "billing", "priority": 5}]
     assert channel.variables["QUEUE_PRIO"] == "5"
 
 
 async def test_unknown_queue_in_a_variable_falls_back_to_general(
-    services: FlowServices,
+    services: HotlineServices,
 ) -> None:
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
     ctx = make_context(channel, services=services, person_queue="nonsense")
@@ -91,15 +92,16 @@ async def test_unknown_queue_in_a_variable_falls_back_to_general(
     assert events(ctx, "transfer") == [{"queue": "general", "priority": 0}]
 
 
-async def test_node_priority_wins_when_higher(services: FlowServices) -> None:
+async def test_node_priority_wins_when_higher(services: HotlineServices) -> None:
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
-    ctx = make_context(channel, services=services, queue_priority=5)
+    ctx = make_context(channel, services=services)
+    ctx.queue_priority = 5
     await transfer.run(TO_EMERGENCY, ctx)
     assert channel.variables["QUEUE_PRIO"] == "10"
 
 
 async def test_unverified_caller_is_flagged_for_the_agent(
-    services: FlowServices, add_customer: CustomerFactory
+    services: HotlineServices, add_customer: CustomerFactory
 ) -> None:
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
     ctx = make_context(channel, services=services)
@@ -109,7 +111,7 @@ async def test_unverified_caller_is_flagged_for_the_agent(
         "5100012345", "no")
 
 
-async def test_hang_up_during_the_prompt_reaches_no_queue(services: FlowServices) -> None:
+async def test_hang_up_during_the_prompt_reaches_no_queue(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[hang_up_during(ZH["transfer_agent"])])
     ctx = make_context(channel, services=services)
     with pytest.raises(ChannelHangup):
@@ -117,7 +119,7 @@ async def test_hang_up_during_the_prompt_reaches_no_queue(services: FlowServices
     assert "EXEC" not in channel.verbs() and outcome(ctx) is None
 
 
-async def test_queue_missing_from_asterisk_is_an_error(services: FlowServices) -> None:
+async def test_queue_missing_from_asterisk_is_an_error(services: HotlineServices) -> None:
     channel = MemoryChannel(applications={"queue": ExecBehaviour(-2)})
     ctx = make_context(channel, services=services)
     with pytest.raises(AgiError):
