@@ -47,6 +47,13 @@ class Hotline:
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
+
+    def prompts_failed(self) -> list[str]:
+        """Prompts that could not be rendered: static ones by name, those of calls by text."""
+        failures = self.synth.failures.items()
+        during_calls = [f"{lang}: {text!r}: {why}" for (lang, text), why in failures]
+        return [*self._prompts_failed, *during_calls]
 
     @property
     def agi_port(self) -> int:
@@ -75,6 +82,7 @@ class Hotline:
         )
         for language, name, problem in result.failed:
             log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
+        self._prompts_failed = [f"{lang}: {name}: {why}" for lang, name, why in result.failed]
 
     async def _watch_flows(self) -> None:
         async for ok in self.registry.watch():
@@ -148,6 +156,7 @@ async def start_hotline(
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
+            prompts_failed=hotline.prompts_failed,
         )
         app = create_web_app(
             db=db,

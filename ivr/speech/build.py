@@ -22,6 +22,7 @@ class BuildResult:
     cached: int = 0
     dynamic: int = 0  # prompts with {values}: rendered on demand during calls
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (language, name, error)
+    removed: int = 0  # cached prompts found unfit (silent, clipped, half-written) and removed
 
 
 def is_dynamic(text: str) -> bool:
@@ -46,11 +47,15 @@ async def build_prompts(
     on_done: Callable[[str, str], None] | None = None,
     concurrency: int = 4,
 ) -> BuildResult:
-    """Render every static prompt not yet in the cache; a failure is counted, not fatal.
+    """Render every static prompt not yet in the cache (or cached unfit); a failure is counted,
+    not fatal: the caller reports `result.failed`.
 
+    The first build of a synthesizer also sweeps its cache for unfit files (an older build's
+    silent prompts, a crash mid-write) so that they are rendered again, not played.
     `on_done(language, name)` is called after each static prompt (for a progress bar).
     """
     result = BuildResult()
+    result.removed = await synth.verify_cache()
     gate = asyncio.Semaphore(concurrency)
 
     async def one(language: str, name: str, text: str) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 import wave
 from collections.abc import Mapping
 from importlib.metadata import version
@@ -21,7 +23,10 @@ from pathlib import Path
 from typing import Protocol
 
 from ivr.config import Settings
+from ivr.db.enums import Language
 from ivr.speech.prompt_cache import PromptCache, discard, prompt_key, publish, temp_path
+from ivr.speech.quality import BadAudio, check_wav
+from ivr.speech.segments import split_languages
 from ivr.speech.tts_worker import TtsError, TtsWorker
 
 __all__ = [
@@ -33,11 +38,17 @@ __all__ = [
     "TtsError",
 ]
 
+log = logging.getLogger(__name__)
+
 # `cmn-latn-pinyin`, not `cmn`: espeak-ng turns characters into tone-numbered pinyin, and the
 # plain `cmn` voice then reads those tone digits as English numbers ("ni two hao three").
-DEFAULT_VOICES: Mapping[str, str] = {"zh-CN": "cmn-latn-pinyin", "en-US": "en-us"}
+DEFAULT_VOICES: Mapping[str, str] = {Language.ZH_CN: "cmn-latn-pinyin", Language.EN_US: "en-us"}
 DEFAULT_RATE = 150  # words per minute: unhurried, as the hotline's prompts should be
-PIPELINE_VERSION = "1"  # bump when the resampling or file layout changes
+# Bump when the resampling, the file layout or the checks change. 2: each language's words in
+# its own voice, every rendering measured (files of version 1 may be header-only).
+PIPELINE_VERSION = "2"
+ATTEMPTS = 3  # a rendering that measures bad is tried again this many times in all, each time
+# on a freshly started engine
 
 
 class Synthesizer(Protocol):
@@ -47,13 +58,26 @@ class Synthesizer(Protocol):
 
 
 class CachingSynthesizer(Synthesizer, Protocol):
+    # (language, text) -> why it could not be rendered, until it renders after all
+    failures: dict[tuple[str, str], str]
+
     async def is_cached(self, text: str, language: str) -> bool:
-        """Whether `render` would find the prompt already rendered."""
+        """Whether `render` would find the prompt already rendered (and fit to play)."""
+        ...
+
+    async def verify_cache(self) -> int:
+        """Remove cached prompts that are unfit to play (an older build's silent files, a
+        half-written file); returns how many. Done once per instance, at start."""
         ...
 
 
 class EspeakSynthesizer:
-    """pyttsx3/espeak-ng prompts at 8 kHz (`.wav`) and 16 kHz (`.wav16`), cached by content."""
+    """pyttsx3/espeak-ng prompts at 8 kHz (`.wav`) and 16 kHz (`.wav16`), cached by content.
+
+    Each language's words are spoken by that language's voice and joined (segments.py). Every
+    rendering is measured (quality.py) before it is cached: a bad one is tried again on a freshly
+    started engine, and after `attempts` tries fails with `TtsError` — never a silent file.
+    """
 
     def __init__(
         self,
@@ -63,35 +87,70 @@ class EspeakSynthesizer:
         voices: Mapping[str, str] = DEFAULT_VOICES,
         rate: int = DEFAULT_RATE,
         workers: int = 1,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.cache = PromptCache(cache_dir)
         self.timeout = timeout
         self.voices = dict(voices)
         self.rate = rate
+        self.attempts = max(1, attempts)
         self._workers = [TtsWorker(timeout) for _ in range(max(1, workers))]
         self._idle: asyncio.Queue[TtsWorker] | None = None
         self._engine: str | None = None
+        self._verified = False
         self.rendered = 0  # renders done by this instance (cache misses), for counts and tests
+        self.syntheses = 0  # engine runs (one per language segment and attempt)
+        self.retries = 0  # engine runs that measured bad and were done again on a fresh engine
+        self.engine_retries = 0  # requests the worker repeated inside one engine (wrote nothing)
+        self.render_seconds: dict[tuple[str, str], float] = {}  # (language, text): last render
+        # (language, text) -> why it could not be rendered; cleared when it renders after all
+        self.failures: dict[tuple[str, str], str] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, workers: int = 1) -> EspeakSynthesizer:
         return cls(settings.prompt_cache_dir, timeout=settings.tts_timeout, workers=workers)
 
     async def render(self, text: str, language: str) -> Path:
-        voice = self._voice(language)
-        engine = await self.engine_version()
-        key = prompt_key(text, engine=engine, voice=voice, rate=self.rate)
-        base = self.cache.base(language, key)
+        base = await self._base(text, language)
 
         async def render_new(base: Path) -> None:
-            await self._render_files(text, voice, base)
+            started = time.perf_counter()
+            try:
+                await self._render_files(text, language, base)
+            except TtsError as exc:
+                self.failures[(language, text)] = str(exc)
+                log.error("prompt not rendered (%s) %r: %s", language, text, exc)
+                raise
+            self.failures.pop((language, text), None)
+            self.render_seconds[(language, text)] = time.perf_counter() - started
 
         return await self.cache.get_or_render(base, render_new)
 
     async def is_cached(self, text: str, language: str) -> bool:
+        base = await self._base(text, language)
+        if not self.cache.is_complete(base):
+            return False
+        problem = await asyncio.to_thread(_cached_problem, base, text, language)
+        if problem is None:
+            return True
+        log.warning("cached prompt %s is unfit (%s): rendering it again", base, problem)
+        self.cache.remove(base)
+        return False
+
+    async def verify_cache(self) -> int:
+        if self._verified:
+            return 0
+        self._verified = True
+        removed = await asyncio.to_thread(_sweep, self.cache)
+        if removed:
+            log.warning("removed %d unfit prompt(s) from %s", removed, self.cache.root)
+        return removed
+
+    async def _base(self, text: str, language: str) -> Path:
+        voice = self._voice(language)
         engine = await self.engine_version()
-        key = prompt_key(text, engine=engine, voice=self._voice(language), rate=self.rate)
-        return self.cache.is_complete(self.cache.base(language, key))
+        return self.cache.base(language, prompt_key(text, engine=engine, voice=voice,
+                                                    rate=self.rate))
 
     async def engine_version(self) -> str:
         """pyttsx3 and espeak-ng versions: a new engine sounds different, so it renders anew."""
@@ -121,41 +180,76 @@ class EspeakSynthesizer:
         except KeyError:
             raise TtsError(f"no voice for language {language!r}") from None
 
-    async def _render_files(self, text: str, voice: str, base: Path) -> None:
+    async def _render_files(self, text: str, language: str, base: Path) -> None:
         base.parent.mkdir(parents=True, exist_ok=True)
-        raw = temp_path(base, ".raw.wav")
+        segments = split_languages(text, Language(language))
+        raws = [temp_path(base, f".seg{i}.wav") for i in range(len(segments))]
+        joined = temp_path(base, ".raw.wav")
         files = {".wav": temp_path(base, ".wav"), ".wav16": temp_path(base, ".wav16"),
                  ".txt": temp_path(base, ".txt")}
         try:
-            await self._synthesize(text, voice, raw)
+            for segment, raw in zip(segments, raws, strict=True):
+                await self._synthesize_checked(segment.text, segment.language, raw)
+            if len(raws) > 1:
+                await self._sox("concatenate", *map(str, raws), str(joined))
+            else:
+                joined = raws[0]
             await asyncio.gather(
-                self._resample(raw, files[".wav"], 8000),
-                self._resample(raw, files[".wav16"], 16000),
+                self._resample(joined, files[".wav"], 8000),
+                self._resample(joined, files[".wav16"], 16000),
             )
+            for suffix in (".wav", ".wav16"):
+                try:
+                    await asyncio.to_thread(check_wav, files[suffix], text, language)
+                except BadAudio as exc:
+                    raise TtsError(f"resampled prompt unfit: {exc}") from None
             files[".txt"].write_text(text + "\n", encoding="utf-8")
-            publish(base, files)
+            await asyncio.to_thread(publish, base, files)
             self.rendered += 1
         finally:
-            discard({**files, "raw": raw})
+            discard({**files, "raw": joined, **{str(i): p for i, p in enumerate(raws)}})
 
-    async def _synthesize(self, text: str, voice: str, out: Path) -> None:
+    async def _synthesize_checked(self, text: str, language: str, out: Path) -> None:
+        """Synthesize one segment and measure it; a bad rendering is done again on a fresh
+        engine (the worker process restarted), up to `attempts` times in all."""
+        voice = self._voice(language)
         if self._idle is None:
             self._idle = asyncio.Queue()
             for worker in self._workers:
                 self._idle.put_nowait(worker)
         worker = await self._idle.get()
         try:
-            await worker.synthesize(text, voice, self.rate, out)
+            problem = ""
+            for attempt in range(self.attempts):
+                if attempt:
+                    self.retries += 1
+                    await worker.stop()  # the next request starts a fresh engine
+                self.syntheses += 1
+                self.engine_retries += await worker.synthesize(text, voice, self.rate, out)
+                try:
+                    await asyncio.to_thread(check_wav, out, text, language)
+                    return
+                except BadAudio as exc:
+                    problem = str(exc)
+                    log.warning("rendering %r (%s) attempt %d unfit: %s",
+                                text, language, attempt + 1, problem)
+            raise TtsError(f"audio unfit after {self.attempts} attempts: {problem}")
         finally:
             self._idle.put_nowait(worker)
 
     async def _resample(self, src: Path, dst: Path, rate: int) -> None:
         # Normalise to -3 dBFS so every prompt plays at one level, then resample with sox's
         # high-quality rate effect; `-t wav` because sox does not know the `.wav16` extension.
-        proc = await asyncio.create_subprocess_exec(
-            "sox", "-q", str(src), "-t", "wav", "-r", str(rate), "-c", "1", "-b", "16",
+        await self._sox(
+            "-q", str(src), "-t", "wav", "-r", str(rate), "-c", "1", "-b", "16",
             "-e", "signed-integer", str(dst), "gain", "-n", "-3",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def _sox(self, *args: str) -> None:
+        if args and args[0] == "concatenate":
+            args = ("-q", "--combine", "concatenate", *args[1:])
+        proc = await asyncio.create_subprocess_exec(
+            "sox", *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )
         try:
             _, err = await asyncio.wait_for(proc.communicate(), self.timeout)
@@ -163,9 +257,41 @@ class EspeakSynthesizer:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()
-            raise TtsError(f"sox did not resample within {self.timeout:g} s") from None
+            raise TtsError(f"sox did not finish within {self.timeout:g} s") from None
         if proc.returncode != 0:
             raise TtsError(f"sox failed: {err.decode(errors='replace').strip()}")
+
+
+def _cached_problem(base: Path, text: str, language: str) -> str | None:
+    """Why the cached files of `base` are unfit to play, or None (blocking)."""
+    try:
+        for suffix in (".wav", ".wav16"):
+            path = base.with_suffix(suffix)
+            if not path.exists():
+                return f"{suffix} missing"
+            check_wav(path, text, language)
+    except BadAudio as exc:
+        return str(exc)
+    return None
+
+
+def _sweep(cache: PromptCache) -> int:
+    """Remove every cached prompt whose audio is unfit for its words (blocking)."""
+    removed = 0
+    for language_dir in (cache.root.iterdir() if cache.root.is_dir() else ()):
+        if language_dir.name not in {lang.value for lang in Language}:
+            continue
+        for txt in language_dir.glob("[!.]*.txt"):
+            base = txt.with_suffix("")
+            try:
+                text = txt.read_text(encoding="utf-8").rstrip("\n")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            problem = _cached_problem(base, text, language_dir.name) if text else "no text"
+            if problem is not None:
+                cache.remove(base)
+                removed += 1
+    return removed
 
 
 class SilentSynthesizer:
@@ -177,6 +303,7 @@ class SilentSynthesizer:
         self.cache = PromptCache(cache_dir)
         self.silence_ms = silence_ms
         self.rendered = 0
+        self.failures: dict[tuple[str, str], str] = {}
 
     async def is_cached(self, text: str, language: str) -> bool:
         return self.cache.is_complete(self._base(text, language))
@@ -202,6 +329,9 @@ class SilentSynthesizer:
                 discard(files)
 
         return await self.cache.get_or_render(base, render_new)
+
+    async def verify_cache(self) -> int:
+        return 0  # its files are silent by design: a test fake, never on the production path
 
 
 def _write_silence(path: Path, rate: int, ms: int) -> None:
