@@ -9,7 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ivr.cli.main import cli
 from ivr.speech.build import build_prompts
 from ivr.speech.quality import (
     AudioLevels,
@@ -149,3 +151,20 @@ async def test_unfit_cached_prompt_is_found_at_start_and_rendered_again(tmp_path
     assert not other.with_suffix(".wav").exists()
     check_wav(base.with_suffix(".wav"), texts["en-US"]["bye"], "en-US")
     check_wav(base.with_suffix(".wav16"), texts["en-US"]["bye"], "en-US")
+
+
+def test_prompts_build_lists_each_failure_and_exits_non_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "en-US.yaml").write_text("bye: Goodbye.\n", encoding="utf-8")
+    (prompts / "fr-FR.yaml").write_text("bye: Au revoir.\nhello: Bonjour.\n", encoding="utf-8")
+    monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IVR_PROMPTS_DIR", str(prompts))
+    result = CliRunner().invoke(cli, ["prompts", "build", "--workers", "1"])
+    assert result.exit_code == 1
+    assert "1 rendered, 0 cached, 0 dynamic (rendered during calls), 2 failed" in result.output
+    assert f"{prompts / 'fr-FR.yaml'}: bye: no voice for language 'fr-FR'" in result.output
+    assert f"{prompts / 'fr-FR.yaml'}: hello: no voice" in result.output
+    assert "2 prompt(s) could not be rendered" in result.output
