@@ -28,15 +28,16 @@ def build(settings: Settings, workers: int) -> None:
         raise click.ClickException(str(exc)) from None
     if not texts:
         raise click.ClickException(f"no prompt files in {settings.prompts_dir}")
-    result, retries = asyncio.run(_build(settings, texts, workers))
+    result, retries, repeats = asyncio.run(_build(settings, texts, workers))
     click.echo(
         f"prompts: {result.rendered} rendered, {result.cached} cached, "
         f"{result.dynamic} dynamic (rendered during calls), {len(result.failed)} failed"
         f" -> {settings.prompt_cache_dir}"
     )
-    if retries or result.removed:
-        click.echo(f"prompts: {retries} rendering(s) measured unfit and done again on a fresh "
-                   f"engine; {result.removed} unfit cached file(s) removed")
+    if retries or repeats or result.removed:
+        click.echo(f"prompts: {repeats} rendering(s) repeated by the engine (no samples), "
+                   f"{retries} measured unfit and done again on a fresh engine; "
+                   f"{result.removed} unfit cached file(s) removed")
     for language, name, error in result.failed:
         click.echo(f"{settings.prompts_dir / (language + '.yaml')}: {name}: {error}", err=True)
     if result.failed:
@@ -45,11 +46,11 @@ def build(settings: Settings, workers: int) -> None:
 
 async def _build(
     settings: Settings, texts: dict[str, dict[str, str]], workers: int
-) -> tuple[BuildResult, int]:
+) -> tuple[BuildResult, int, int]:
     async with EspeakSynthesizer.from_settings(settings, workers=workers) as synth:
         with Progress(transient=True) as progress:
             task = progress.add_task("Rendering prompts", total=static_count(texts))
             result = await build_prompts(
                 texts, synth, on_done=lambda _lang, _name: progress.advance(task)
             )
-        return result, synth.retries
+        return result, synth.retries, synth.engine_retries
