@@ -27,6 +27,7 @@ from ivr.flow.services import FlowServices
 from ivr.services.queue_stats import QueueStats
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
+from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
 
@@ -72,7 +73,8 @@ class Hotline:
     async def render_prompts(self) -> None:
         """Render every static prompt that is not cached yet, so callers never wait for them."""
         texts = load_prompt_texts(self.settings.prompts_dir)
-        result = await build_prompts(texts, self.synth)
+        recordings = find_recordings(self.settings.prompts_dir)
+        result = await build_prompts(texts, self.synth, recordings=recordings)
         log.info(
             "prompts: %d rendered, %d cached, %d dynamic, %d failed",
             result.rendered,

@@ -9,6 +9,7 @@ from rich.progress import Progress
 
 from ivr.config import Settings
 from ivr.speech.build import BuildResult, build_prompts, load_prompt_texts, static_count
+from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import EspeakSynthesizer
 
 
@@ -31,7 +32,8 @@ def build(settings: Settings, workers: int) -> None:
     result, retries, repeats = asyncio.run(_build(settings, texts, workers))
     click.echo(
         f"prompts: {result.rendered} rendered, {result.cached} cached, "
-        f"{result.dynamic} dynamic (rendered during calls), {len(result.failed)} failed"
+        f"{result.dynamic} dynamic (rendered during calls), {result.recorded} recorded, "
+        f"{len(result.failed)} failed"
         f" -> {settings.prompt_cache_dir}"
     )
     if retries or repeats or result.removed:
@@ -51,6 +53,7 @@ async def _build(
         with Progress(transient=True) as progress:
             task = progress.add_task("Rendering prompts", total=static_count(texts))
             result = await build_prompts(
-                texts, synth, on_done=lambda _lang, _name: progress.advance(task)
+                texts, synth, on_done=lambda _lang, _name: progress.advance(task),
+                recordings=find_recordings(settings.prompts_dir),
             )
         return result, synth.retries, synth.engine_retries

@@ -25,7 +25,8 @@ from typing import Protocol
 from ivr.config import Settings
 from ivr.db.enums import Language
 from ivr.speech.prompt_cache import PromptCache, discard, prompt_key, publish, temp_path
-from ivr.speech.quality import BadAudio, check_wav
+from ivr.speech.quality import BadAudio, check_wav, measure_wav
+from ivr.speech.recordings import format_problem, level_problem, recording_key
 from ivr.speech.segments import split_languages
 from ivr.speech.tts_worker import TtsError, TtsWorker
 
@@ -70,6 +71,11 @@ class CachingSynthesizer(Synthesizer, Protocol):
         half-written file); returns how many. Done once per instance, at start."""
         ...
 
+    async def use_recording(self, language: str, name: str, text: str, source: Path) -> Path:
+        """Convert the studio recording `source` of prompt `name` and play it for `text` from
+        now on; `TtsError` when it cannot be used (recordings.py)."""
+        ...
+
 
 class EspeakSynthesizer:
     """pyttsx3/espeak-ng prompts at 8 kHz (`.wav`) and 16 kHz (`.wav16`), cached by content.
@@ -103,6 +109,7 @@ class EspeakSynthesizer:
         self.retries = 0  # engine runs that measured bad and were done again on a fresh engine
         self.engine_retries = 0  # requests the worker repeated inside one engine (wrote nothing)
         self.render_seconds: dict[tuple[str, str], float] = {}  # (language, text): last render
+        self.recorded: dict[tuple[str, str], Path] = {}  # (language, text): studio recording
         # (language, text) -> why it could not be rendered; cleared when it renders after all
         self.failures: dict[tuple[str, str], str] = {}
 
@@ -111,6 +118,9 @@ class EspeakSynthesizer:
         return cls(settings.prompt_cache_dir, timeout=settings.tts_timeout, workers=workers)
 
     async def render(self, text: str, language: str) -> Path:
+        recorded = self.recorded.get((language, text))
+        if recorded is not None and self.cache.is_complete(recorded):
+            return recorded
         base = await self._base(text, language)
 
         async def render_new(base: Path) -> None:
@@ -145,6 +155,36 @@ class EspeakSynthesizer:
         if removed:
             log.warning("removed %d unfit prompt(s) from %s", removed, self.cache.root)
         return removed
+
+    async def use_recording(self, language: str, name: str, text: str, source: Path) -> Path:
+        self._voice(language)  # a known language
+        problem = await asyncio.to_thread(format_problem, source)
+        if problem is not None:
+            raise TtsError(problem)
+        key = await asyncio.to_thread(recording_key, source, language, name, PIPELINE_VERSION)
+        base = self.cache.base(language, key)
+        if not self.cache.is_complete(base):
+            await self.cache.get_or_render(base, lambda b: self._convert(source, text, b))
+        self.recorded[(language, text)] = base
+        return base
+
+    async def _convert(self, source: Path, text: str, base: Path) -> None:
+        base.parent.mkdir(parents=True, exist_ok=True)
+        files = {".wav": temp_path(base, ".wav"), ".wav16": temp_path(base, ".wav16"),
+                 ".txt": temp_path(base, ".txt")}
+        try:
+            await asyncio.gather(
+                self._resample(source, files[".wav"], 8000),
+                self._resample(source, files[".wav16"], 16000),
+            )
+            for suffix in (".wav", ".wav16"):
+                levels = await asyncio.to_thread(measure_wav, files[suffix])
+                if (problem := level_problem(levels)) is not None:
+                    raise TtsError(problem)
+            files[".txt"].write_text(text + "\n", encoding="utf-8")
+            await asyncio.to_thread(publish, base, files)
+        finally:
+            discard(files)
 
     async def _base(self, text: str, language: str) -> Path:
         voice = self._voice(language)
@@ -269,7 +309,11 @@ def _cached_problem(base: Path, text: str, language: str) -> str | None:
             path = base.with_suffix(suffix)
             if not path.exists():
                 return f"{suffix} missing"
-            check_wav(path, text, language)
+            if base.name.startswith("rec-"):  # a studio recording: paced as it was spoken
+                if (problem := level_problem(measure_wav(path))) is not None:
+                    return problem
+            else:
+                check_wav(path, text, language)
     except BadAudio as exc:
         return str(exc)
     return None
@@ -332,6 +376,9 @@ class SilentSynthesizer:
 
     async def verify_cache(self) -> int:
         return 0  # its files are silent by design: a test fake, never on the production path
+
+    async def use_recording(self, language: str, name: str, text: str, source: Path) -> Path:
+        raise TtsError("the silent synthesizer plays no recordings")
 
 
 def _write_silence(path: Path, rate: int, ms: int) -> None:
