@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 from rich.progress import Progress
 
 from ivr.config import Settings
 from ivr.speech.build import BuildResult, build_prompts, load_prompt_texts, static_count
+from ivr.speech.pbx_sounds import PbxSoundsResult, write_pbx_sounds
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import EspeakSynthesizer
 
@@ -57,3 +59,29 @@ async def _build(
                 recordings=find_recordings(settings.prompts_dir),
             )
         return result, synth.retries, synth.engine_retries
+
+
+@prompts.command("pbx-sounds")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the sounds tree (default: <IVR_DATA_DIR>/pbx-sounds).",
+)
+@click.pass_obj
+def pbx_sounds_command(settings: Settings, out: Path | None) -> None:
+    """Write the sounds Asterisk plays itself (queue announcements, the fallback apology,
+    Mandarin digits and letters) in both languages, as <out>/<zh|en>/... .wav and .sln16."""
+    target = out or settings.data_dir / "pbx-sounds"
+    result = asyncio.run(_pbx_sounds(settings, target))
+    click.echo(f"pbx sounds: {len(result.written)} written, {len(result.failed)} failed "
+               f"-> {target}")
+    for sound, error in result.failed:
+        click.echo(f"{sound.language}/{sound.path}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException(f"{len(result.failed)} sound(s) could not be rendered")
+
+
+async def _pbx_sounds(settings: Settings, target: Path) -> PbxSoundsResult:
+    async with EspeakSynthesizer.from_settings(settings, workers=2) as synth:
+        return await write_pbx_sounds(target, synth)

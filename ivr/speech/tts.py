@@ -231,7 +231,7 @@ class EspeakSynthesizer:
             for segment, raw in zip(segments, raws, strict=True):
                 await self._synthesize_checked(segment.text, segment.language, raw)
             if len(raws) > 1:
-                await self._sox("concatenate", *map(str, raws), str(joined))
+                await self.sox("concatenate", *map(str, raws), str(joined))
             else:
                 joined = raws[0]
             await asyncio.gather(
@@ -280,12 +280,12 @@ class EspeakSynthesizer:
     async def _resample(self, src: Path, dst: Path, rate: int) -> None:
         # Normalise to -3 dBFS so every prompt plays at one level, then resample with sox's
         # high-quality rate effect; `-t wav` because sox does not know the `.wav16` extension.
-        await self._sox(
+        await self.sox(
             "-q", str(src), "-t", "wav", "-r", str(rate), "-c", "1", "-b", "16",
             "-e", "signed-integer", str(dst), "gain", "-n", "-3",
         )
 
-    async def _sox(self, *args: str) -> None:
+    async def sox(self, *args: str) -> None:
         if args and args[0] == "concatenate":
             args = ("-q", "--combine", "concatenate", *args[1:])
         proc = await asyncio.create_subprocess_exec(

@@ -292,6 +292,7 @@ async def test_zero_goes_to_the_general_queue(call: Dial, add_customer: Customer
     t = await call("0")
     assert queue_of(t) == "general"
     assert t.variables["IVR_LANGUAGE"] == "zh-CN"
+    assert t.variables["CHANNEL(language)"] == "zh"  # app_queue's announcements in Mandarin
     assert t.variables["IVR_VERIFIED"] == "yes"
 
 

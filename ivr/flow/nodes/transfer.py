@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ivr.asterisk_names import QUEUES, asterisk_queue
+from ivr.asterisk_names import QUEUES, asterisk_queue, channel_language
 from ivr.flow.context import CallContext
 from ivr.flow.schema import TransferNode
 
@@ -36,6 +36,8 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> str | None:
     channel = ctx.channel
     await channel.set_variable("QUEUE_PRIO", str(priority))
     await channel.set_variable("IVR_LANGUAGE", ctx.language)
+    # app_queue's announcements in the caller's language (sounds/zh, sounds/en)
+    await channel.set_variable("CHANNEL(language)", channel_language(ctx.language))
     await channel.set_variable("IVR_ACCOUNT", ctx.account or "")
     await channel.set_variable("IVR_TICKET", str(ctx.vars.get("ticket_number", "")))
     await channel.set_variable(
