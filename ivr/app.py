@@ -49,12 +49,15 @@ class Hotline:
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
+    _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
 
     def prompts_failed(self) -> list[str]:
-        """Prompts that could not be rendered: static ones by name, those of calls by text."""
-        failures = self.synth.failures.items()
-        during_calls = [f"{lang}: {text!r}: {why}" for (lang, text), why in failures]
-        return [*self._prompts_failed, *during_calls]
+        """Prompts that could not be rendered, by name: never their words, which for a prompt
+        with values hold a caller's number or address (/api/health is public)."""
+        names = self._prompt_names
+        failed = [f"{lang}: {names.get((lang, text), 'a prompt with call values')}: {why}"
+                  for (lang, text), why in self.synth.failures.items()]
+        return sorted({*self._prompts_failed, *failed})
 
     @property
     def agi_port(self) -> int:
@@ -85,6 +88,8 @@ class Hotline:
         for language, name, problem in result.failed:
             log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
         self._prompts_failed = [f"{lang}: {name}: {why}" for lang, name, why in result.failed]
+        self._prompt_names = {(lang, text): name
+                              for lang, prompts in texts.items() for name, text in prompts.items()}
 
     async def _watch_flows(self) -> None:
         async for ok in self.registry.watch():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import array
 import math
+import operator
 import sys
 import unicodedata
 import wave
@@ -65,7 +66,7 @@ def measure_wav(path: Path) -> AudioLevels:
         samples.byteswap()
     if not samples:
         return AudioLevels(0.0, rate, -120.0, -120.0)
-    square_sum = math.fsum(s * s for s in samples)
+    square_sum = sum(map(operator.mul, samples, samples))  # exact, in C
     peak = max(max(samples), -min(samples))
     return AudioLevels(
         seconds=frames / rate if rate else 0.0,

@@ -25,10 +25,15 @@ from typing import Protocol
 from ivr.config import Settings
 from ivr.db.enums import Language
 from ivr.speech.prompt_cache import PromptCache, discard, prompt_key, publish, temp_path
-from ivr.speech.quality import BadAudio, check_wav, measure_wav
-from ivr.speech.recordings import format_problem, level_problem, recording_key
+from ivr.speech.quality import BadAudio, check_wav, duration_bounds, measure_wav
+from ivr.speech.recordings import (
+    MIN_RECORDING_S,
+    format_problem,
+    level_problem,
+    recording_key,
+)
 from ivr.speech.segments import split_languages
-from ivr.speech.tts_worker import TtsError, TtsWorker
+from ivr.speech.tts_worker import TtsError, TtsTimeout, TtsWorker
 
 __all__ = [
     "DEFAULT_VOICES",
@@ -104,6 +109,7 @@ class EspeakSynthesizer:
         self._idle: asyncio.Queue[TtsWorker] | None = None
         self._engine: str | None = None
         self._verified = False
+        self._fit: set[Path] = set()  # cached prompts this process has measured fit
         self.rendered = 0  # renders done by this instance (cache misses), for counts and tests
         self.syntheses = 0  # engine runs (one per language segment and attempt)
         self.retries = 0  # engine runs that measured bad and were done again on a fresh engine
@@ -129,7 +135,8 @@ class EspeakSynthesizer:
                 await self._render_files(text, language, base)
             except TtsError as exc:
                 self.failures[(language, text)] = str(exc)
-                log.error("prompt not rendered (%s) %r: %s", language, text, exc)
+                # the words may hold a caller's address or number: the log names the file
+                log.error("prompt %s not rendered (%d characters): %s", base.name, len(text), exc)
                 raise
             self.failures.pop((language, text), None)
             self.render_seconds[(language, text)] = time.perf_counter() - started
@@ -140,8 +147,11 @@ class EspeakSynthesizer:
         base = await self._base(text, language)
         if not self.cache.is_complete(base):
             return False
+        if base in self._fit:  # measured (or rendered) by this process already
+            return True
         problem = await asyncio.to_thread(_cached_problem, base, text, language)
         if problem is None:
+            self._fit.add(base)
             return True
         log.warning("cached prompt %s is unfit (%s): rendering it again", base, problem)
         self.cache.remove(base)
@@ -151,7 +161,7 @@ class EspeakSynthesizer:
         if self._verified:
             return 0
         self._verified = True
-        removed = await asyncio.to_thread(_sweep, self.cache)
+        removed = await asyncio.to_thread(sweep_cache, self.cache)
         if removed:
             log.warning("removed %d unfit prompt(s) from %s", removed, self.cache.root)
         return removed
@@ -245,6 +255,7 @@ class EspeakSynthesizer:
                     raise TtsError(f"resampled prompt unfit: {exc}") from None
             files[".txt"].write_text(text + "\n", encoding="utf-8")
             await asyncio.to_thread(publish, base, files)
+            self._fit.add(base)
             self.rendered += 1
         finally:
             discard({**files, "raw": joined, **{str(i): p for i, p in enumerate(raws)}})
@@ -265,14 +276,16 @@ class EspeakSynthesizer:
                     self.retries += 1
                     await worker.stop()  # the next request starts a fresh engine
                 self.syntheses += 1
-                self.engine_retries += await worker.synthesize(text, voice, self.rate, out)
                 try:
+                    self.engine_retries += await worker.synthesize(text, voice, self.rate, out)
                     await asyncio.to_thread(check_wav, out, text, language)
                     return
-                except BadAudio as exc:
+                except TtsTimeout:
+                    raise  # a wedged engine: already restarted; the caller must not wait 3 times
+                except (BadAudio, TtsError) as exc:  # no audio, bad audio, a worker that died
                     problem = str(exc)
-                    log.warning("rendering %r (%s) attempt %d unfit: %s",
-                                text, language, attempt + 1, problem)
+                    log.warning("rendering (%s, %d characters) attempt %d unfit: %s",
+                                language, len(text), attempt + 1, problem)
             raise TtsError(f"audio unfit after {self.attempts} attempts: {problem}")
         finally:
             self._idle.put_nowait(worker)
@@ -319,11 +332,16 @@ def _cached_problem(base: Path, text: str, language: str) -> str | None:
     return None
 
 
-def _sweep(cache: PromptCache) -> int:
-    """Remove every cached prompt whose audio is unfit for its words (blocking)."""
+def sweep_cache(cache: PromptCache) -> int:
+    """Remove every cached prompt whose files are missing, unreadable or too short for its
+    words (blocking). It reads only the WAV headers, so a cache of many thousands of prompts
+    rendered during calls is swept in seconds: the faults it exists for (an older build's
+    header-only files, a crash mid-write) show in the length. Static prompts are measured in
+    full, level included, by `is_cached` when they are built."""
     removed = 0
+    languages = {lang.value for lang in Language}
     for language_dir in (cache.root.iterdir() if cache.root.is_dir() else ()):
-        if language_dir.name not in {lang.value for lang in Language}:
+        if language_dir.name not in languages:
             continue
         for txt in language_dir.glob("[!.]*.txt"):
             base = txt.with_suffix("")
@@ -331,11 +349,29 @@ def _sweep(cache: PromptCache) -> int:
                 text = txt.read_text(encoding="utf-8").rstrip("\n")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            problem = _cached_problem(base, text, language_dir.name) if text else "no text"
+            problem = _length_problem(base, text, language_dir.name) if text else "no text"
             if problem is not None:
+                log.warning("cached prompt %s unfit (%s): removed", base, problem)
                 cache.remove(base)
                 removed += 1
     return removed
+
+
+def _length_problem(base: Path, text: str, language: str) -> str | None:
+    low, high = (MIN_RECORDING_S, 3600.0) if base.name.startswith("rec-") else \
+        duration_bounds(text, language)
+    for suffix in (".wav", ".wav16"):
+        try:
+            with wave.open(str(base.with_suffix(suffix)), "rb") as wav:
+                seconds = wav.getnframes() / wav.getframerate()
+                size = base.with_suffix(suffix).stat().st_size
+                if size < 44 + 2 * wav.getnframes():  # the header promises more than is there
+                    return f"{suffix}: cut short ({size} bytes)"
+        except (OSError, EOFError, wave.Error, ZeroDivisionError) as exc:
+            return f"{suffix}: {exc}"
+        if not low <= seconds <= high:
+            return f"{suffix}: {seconds:.2f} s of audio, expected {low:.2f}-{high:.2f} s"
+    return None
 
 
 class SilentSynthesizer:

@@ -23,6 +23,10 @@ class TtsError(Exception):
     """A prompt could not be rendered; the message says why."""
 
 
+class TtsTimeout(TtsError):
+    """The engine did not finish in time; its worker was killed."""
+
+
 class TtsWorker:
     """One worker process, used by one render at a time."""
 
@@ -47,7 +51,7 @@ class TtsWorker:
             line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
         except TimeoutError:
             await self.stop()
-            raise TtsError(
+            raise TtsTimeout(
                 f"text-to-speech engine did not finish within {self.timeout:g} s "
                 "(IVR_TTS_TIMEOUT); worker restarted"
             ) from None

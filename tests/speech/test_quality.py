@@ -88,6 +88,12 @@ state_path = sys.argv[1]
 for line in sys.stdin:
     request = json.loads(line)
     state = json.load(open(state_path))
+    if state.get("errors_left", 0) > 0:
+        state["errors_left"] -= 1
+        json.dump(state, open(state_path, "w"))
+        print(json.dumps({"ok": False, "error": "RuntimeError: the engine wrote no audio"}),
+              flush=True)
+        continue
     bad = state["bad_left"] > 0
     state["bad_left"] -= 1
     state["requests"] = state.get("requests", 0) + 1
@@ -102,11 +108,14 @@ for line in sys.stdin:
 """
 
 
-def fake_engine(tmp_path: Path, bad_renders: int) -> tuple[tuple[str, ...], Path]:
+def fake_engine(
+    tmp_path: Path, bad_renders: int, errors: int = 0
+) -> tuple[tuple[str, ...], Path]:
     script = tmp_path / "fake_worker.py"
     script.write_text(FAKE_WORKER, encoding="utf-8")
     state = tmp_path / "state.json"
-    state.write_text(json.dumps({"bad_left": bad_renders}), encoding="utf-8")
+    state.write_text(json.dumps({"bad_left": bad_renders, "errors_left": errors}),
+                     encoding="utf-8")
     return (sys.executable, str(script), str(state)), state
 
 
@@ -121,6 +130,17 @@ async def test_silent_render_is_rejected_and_retried_on_a_fresh_engine(tmp_path:
         levels = check_wav(base.with_suffix(".wav"), "您好，欢迎致电。", "zh-CN")
         assert levels.rate == 8000 and levels.seconds > 2
         assert synth.failures == {}
+
+
+async def test_engine_that_reports_no_audio_is_restarted_and_asked_again(
+    tmp_path: Path,
+) -> None:
+    command, _ = fake_engine(tmp_path, bad_renders=0, errors=2)
+    async with EspeakSynthesizer(tmp_path / "cache") as synth:
+        synth._workers[0].command = command
+        base = await synth.render("Goodbye.", "en-US")
+        assert synth.retries == 2 and synth.syntheses == 3
+        check_wav(base.with_suffix(".wav"), "Goodbye.", "en-US")
 
 
 async def test_render_that_stays_silent_fails_loudly_and_is_not_cached(tmp_path: Path) -> None:
@@ -164,7 +184,8 @@ def test_prompts_build_lists_each_failure_and_exits_non_zero(
     monkeypatch.setenv("IVR_PROMPTS_DIR", str(prompts))
     result = CliRunner().invoke(cli, ["prompts", "build", "--workers", "1"])
     assert result.exit_code == 1
-    assert "1 rendered, 0 cached, 0 dynamic (rendered during calls), 2 failed" in result.output
+    assert "1 rendered, 0 cached, 0 dynamic (rendered during calls), 0 recorded, 2 failed" in (
+        result.output)
     assert f"{prompts / 'fr-FR.yaml'}: bye: no voice for language 'fr-FR'" in result.output
     assert f"{prompts / 'fr-FR.yaml'}: hello: no voice" in result.output
     assert "2 prompt(s) could not be rendered" in result.output
