@@ -1,6 +1,10 @@
-"""Speech figures: recogniser real-time factor, end-of-speech-to-result latency, memory, TTS time.
+"""Speech figures: recogniser real-time factor, end-of-speech-to-result latency, memory, TTS time,
+and the render time of every prompt with the share of renderings that needed a retry.
 
-    .venv/bin/python bench/speech_bench.py [--rounds 20]
+    .venv/bin/python bench/speech_bench.py [--rounds 20] [--prompt-rounds 5] [--prompts-only]
+
+Prompts: every prompt of both languages (those with values filled with sample values), rendered
+on an empty cache by a fresh synthesizer (fresh engines) `--prompt-rounds` times.
 
 Utterances are synthesised with espeak-ng and fed as 8 kHz recordings, as Asterisk's RECORD
 FILE delivers them; with recording, end of speech is when the file is complete, so latency here
@@ -12,13 +16,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
+import statistics
 import subprocess
 import tempfile
 import time
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from ivr.db.enums import Language
+from ivr.flow.prompts import load_prompts
 from ivr.speech.asr import PocketsphinxRecognizer, read_wav, recognize_file
+from ivr.speech.quality import check_wav
 from ivr.speech.tts import EspeakSynthesizer
+
+ROOT = Path(__file__).resolve().parents[1]
+TZ = ZoneInfo("Asia/Shanghai")
+SAMPLES: dict[str, Any] = {
+    "text": "人民路88号", "number": 342, "money": Decimal("128.50"),
+    "date": date(2026, 11, 26), "time": datetime(2026, 11, 26, 18, 30, tzinfo=TZ),
+    "datetime": datetime(2026, 11, 26, 8, 5, tzinfo=TZ), "digits": "R202611260001",
+    "duration": 5400,
+}
 
 MENU = ["power outage", "repair", "bill", "agent"]
 PROMPTS = {
@@ -88,13 +109,70 @@ async def bench_tts(directory: Path) -> None:
                       f"cached {cached * 1000:6.3f} ms")
 
 
+def every_prompt() -> list[tuple[str, str, str]]:
+    """(language, name, words) for every prompt, values filled with samples."""
+    catalog = load_prompts(ROOT / "prompts")
+    out = []
+    for language in Language:
+        prompts = catalog.by_language[language]
+        for name in sorted(prompts):
+            values: dict[str, Any] = {}
+            for field, kind in prompts[name].fields():
+                if kind == "label":
+                    values[field] = next(n[len(field) + 1:] for n in sorted(prompts)
+                                         if n.startswith(field + "_"))
+                else:
+                    values[field] = SAMPLES[kind]
+            out.append((language.value, name, catalog.render(name, language, values)))
+    return out
+
+
+async def bench_prompts(directory: Path, rounds: int) -> None:
+    texts = every_prompt()
+    times: dict[tuple[str, str], list[float]] = {}
+    syntheses = retries = repeats = unfit = 0
+    for round_ in range(rounds):
+        async with EspeakSynthesizer(directory / f"prompts{round_}", workers=1) as synth:
+            for language, name, words in texts:
+                start = time.perf_counter()
+                base = await synth.render(words, language)
+                times.setdefault((language, name), []).append(time.perf_counter() - start)
+                try:
+                    check_wav(base.with_suffix(".wav"), words, language)
+                except Exception:
+                    unfit += 1
+            syntheses += synth.syntheses
+            retries += synth.retries
+            repeats += synth.engine_retries
+    renders = rounds * len(texts)
+    print(f"prompts: {len(texts)} (both languages) x {rounds} rounds on fresh engines, "
+          f"1 worker")
+    print(f"  engine runs          {syntheses} (one per language segment and attempt)")
+    print(f"  retried, fresh engine {retries} of {syntheses} ({100 * retries / syntheses:.2f}%)")
+    print(f"  repeated in engine   {repeats} of {syntheses} ({100 * repeats / syntheses:.2f}%)"
+          " (wrote no samples; the worker asked again)")
+    print(f"  unfit files served   {unfit} of {renders}")
+    every = [t for ts in times.values() for t in ts]
+    print(f"  render time          p50 {_pct(every, .5) * 1000:.0f} ms  "
+          f"p99 {_pct(every, .99) * 1000:.0f} ms  max {max(every) * 1000:.0f} ms")
+    print("  per prompt (median ms, max ms, characters):")
+    for (language, name), ts in sorted(times.items()):
+        words = next(w for lang, n, w in texts if (lang, n) == (language, name))
+        print(f"    {language} {name:30} {statistics.median(ts) * 1000:6.0f} "
+              f"{max(ts) * 1000:6.0f} {len(words):4}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--prompt-rounds", type=int, default=5)
+    parser.add_argument("--prompts-only", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        await bench_asr(make_utterances(Path(tmp)), args.rounds)
-        await bench_tts(Path(tmp))
+        if not args.prompts_only:
+            await bench_asr(make_utterances(Path(tmp)), args.rounds)
+            await bench_tts(Path(tmp))
+        await bench_prompts(Path(tmp), args.prompt_rounds)
 
 
 if __name__ == "__main__":

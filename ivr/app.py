@@ -26,6 +26,7 @@ from ivr.flow.registry import FlowRegistry
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
+from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
 
@@ -46,6 +47,16 @@ class Hotline:
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
+    _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
+
+    def prompts_failed(self) -> list[str]:
+        """Prompts that could not be rendered, by name: never their words, which for a prompt
+        with values hold a caller's number or address (/api/health is public)."""
+        names = self._prompt_names
+        failed = [f"{lang}: {names.get((lang, text), 'a prompt with call values')}: {why}"
+                  for (lang, text), why in self.synth.failures.items()]
+        return sorted({*self._prompts_failed, *failed})
 
     @property
     def agi_port(self) -> int:
@@ -64,7 +75,8 @@ class Hotline:
     async def render_prompts(self) -> None:
         """Render every static prompt that is not cached yet, so callers never wait for them."""
         texts = load_prompt_texts(self.settings.prompts_dir)
-        result = await build_prompts(texts, self.synth)
+        recordings = find_recordings(self.settings.prompts_dir)
+        result = await build_prompts(texts, self.synth, recordings=recordings)
         log.info(
             "prompts: %d rendered, %d cached, %d dynamic, %d failed",
             result.rendered,
@@ -74,6 +86,9 @@ class Hotline:
         )
         for language, name, problem in result.failed:
             log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
+        self._prompts_failed = [f"{lang}: {name}: {why}" for lang, name, why in result.failed]
+        self._prompt_names = {(lang, text): name
+                              for lang, prompts in texts.items() for name, text in prompts.items()}
 
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
@@ -154,6 +169,7 @@ async def start_hotline(
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
+            prompts_failed=hotline.prompts_failed,
         )
         app = create_web_app(
             db=db,

@@ -6,9 +6,10 @@ that `asterisk-conf/` defines exactly these, so a rename on one side cannot sile
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
-from ivr.db.enums import Skill
+from ivr.db.enums import Language, Skill
 
 # Queues, in the order a supervisor usually reads them: one per agent skill (`Skill` is their
 # one home). `general` is also the dialplan fallback. Flows, the API and reports use these names.
@@ -58,3 +59,15 @@ CHANNEL_VARIABLES: Final = (VAR_ACCOUNT, VAR_LANGUAGE, VAR_QUEUE_PRIO, VAR_TICKE
 PRIORITY_EMERGENCY: Final = 10
 PRIORITY_KEY_CUSTOMER: Final = 5
 PRIORITY_NORMAL: Final = 0
+
+
+# CHANNEL(language) per hotline language: Asterisk plays its own sounds (queue announcements,
+# the fallback apology, SayNumber) from sounds/<this>/, written by `ivr prompts pbx-sounds`.
+ASTERISK_LANGUAGES: Final[Mapping[Language, str]] = {Language.ZH_CN: "zh", Language.EN_US: "en"}
+DEFAULT_CHANNEL_LANGUAGE: Final = ASTERISK_LANGUAGES[Language.ZH_CN]  # extensions.conf
+FUNC_CHANNEL_LANGUAGE: Final = "CHANNEL(language)"  # set by the IVR before Queue
+
+
+def channel_language(language: str) -> str:
+    """The Asterisk channel language for a hotline language (zh-CN -> zh)."""
+    return ASTERISK_LANGUAGES.get(Language(language), DEFAULT_CHANNEL_LANGUAGE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -9,6 +10,8 @@ import click
 from ivr.config import Settings
 from ivr.flow.flowset import load_flow_set
 from ivr.flow.problems import FlowConfigError
+from ivr.flow.prompts import PromptText
+from ivr.speech.recordings import check_recordings
 
 
 @click.group()
@@ -40,8 +43,28 @@ def check(settings: Settings, flows_dir: Path | None, prompts_dir: Path | None) 
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s) found") from None
+    recording_problems = check_recordings(
+        prompts_dir or settings.prompts_dir,
+        *_static_and_dynamic(flow_set.prompts.by_language),
+    )
+    for recording_problem in recording_problems:
+        click.echo(str(recording_problem), err=True)
+    if recording_problems:
+        raise click.ClickException(f"{len(recording_problems)} problem(s) found")
     nodes = sum(len(f.nodes) for f in flow_set.flows.values())
     click.echo(
         f"ok: {len(flow_set.flows)} flows, {nodes} nodes, "
         f"{len(flow_set.prompts.names())} prompts, version {flow_set.version}"
     )
+
+
+def _static_and_dynamic(
+    by_language: Mapping[str, Mapping[str, PromptText]],
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Prompt keys per language: those with fixed words, and those with {values}."""
+    static: dict[str, set[str]] = {}
+    dynamic: dict[str, set[str]] = {}
+    for language, prompts in by_language.items():
+        for name, prompt in prompts.items():
+            (dynamic if prompt.fields() else static).setdefault(language, set()).add(name)
+    return static, dynamic

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 from rich.progress import Progress
 
 from ivr.config import Settings
 from ivr.speech.build import BuildResult, build_prompts, load_prompt_texts, static_count
+from ivr.speech.pbx_sounds import PbxSoundsResult, write_pbx_sounds
+from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import EspeakSynthesizer
 
 
@@ -28,22 +31,57 @@ def build(settings: Settings, workers: int) -> None:
         raise click.ClickException(str(exc)) from None
     if not texts:
         raise click.ClickException(f"no prompt files in {settings.prompts_dir}")
-    result = asyncio.run(_build(settings, texts, workers))
+    result, retries, repeats = asyncio.run(_build(settings, texts, workers))
     click.echo(
         f"prompts: {result.rendered} rendered, {result.cached} cached, "
-        f"{result.dynamic} dynamic (rendered during calls), {len(result.failed)} failed"
+        f"{result.dynamic} dynamic (rendered during calls), {result.recorded} recorded, "
+        f"{len(result.failed)} failed"
         f" -> {settings.prompt_cache_dir}"
     )
+    if retries or repeats or result.removed:
+        click.echo(f"prompts: {repeats} rendering(s) repeated by the engine (no samples), "
+                   f"{retries} measured unfit and done again on a fresh engine; "
+                   f"{result.removed} unfit cached file(s) removed")
     for language, name, error in result.failed:
         click.echo(f"{settings.prompts_dir / (language + '.yaml')}: {name}: {error}", err=True)
     if result.failed:
-        raise SystemExit(1)
+        raise click.ClickException(f"{len(result.failed)} prompt(s) could not be rendered")
 
 
-async def _build(settings: Settings, texts: dict[str, dict[str, str]], workers: int) -> BuildResult:
+async def _build(
+    settings: Settings, texts: dict[str, dict[str, str]], workers: int
+) -> tuple[BuildResult, int, int]:
     async with EspeakSynthesizer.from_settings(settings, workers=workers) as synth:
         with Progress(transient=True) as progress:
             task = progress.add_task("Rendering prompts", total=static_count(texts))
-            return await build_prompts(
-                texts, synth, on_done=lambda _lang, _name: progress.advance(task)
+            result = await build_prompts(
+                texts, synth, on_done=lambda _lang, _name: progress.advance(task),
+                recordings=find_recordings(settings.prompts_dir),
             )
+        return result, synth.retries, synth.engine_retries
+
+
+@prompts.command("pbx-sounds")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the sounds tree (default: <IVR_DATA_DIR>/pbx-sounds).",
+)
+@click.pass_obj
+def pbx_sounds_command(settings: Settings, out: Path | None) -> None:
+    """Write the sounds Asterisk plays itself (queue announcements, the fallback apology,
+    Mandarin digits and letters) in both languages, as <out>/<zh|en>/... .wav and .sln16."""
+    target = out or settings.data_dir / "pbx-sounds"
+    result = asyncio.run(_pbx_sounds(settings, target))
+    click.echo(f"pbx sounds: {len(result.written)} written, {len(result.failed)} failed "
+               f"-> {target}")
+    for sound, error in result.failed:
+        click.echo(f"{sound.language}/{sound.path}: {error}", err=True)
+    if result.failed:
+        raise click.ClickException(f"{len(result.failed)} sound(s) could not be rendered")
+
+
+async def _pbx_sounds(settings: Settings, target: Path) -> PbxSoundsResult:
+    async with EspeakSynthesizer.from_settings(settings, workers=2) as synth:
+        return await write_pbx_sounds(target, synth)

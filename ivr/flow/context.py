@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from ivr.asterisk_names import PRIORITY_NORMAL
 from ivr.db.enums import CallOutcome
 from ivr.flow.channel import Channel
+from ivr.flow.fallback import say_without_tts
 from ivr.services.calls import JourneyEvent
 from ivr.services.customers import CustomerInfo
-from ivr.speech.tts import Synthesizer
+from ivr.speech.tts import Synthesizer, TtsError
 
 if TYPE_CHECKING:
     from ivr.flow.flowset import FlowSet
@@ -85,7 +86,11 @@ class CallContext:
 
     async def play(self, name: str, escape_digits: str = "",
                    extra: Mapping[str, Any] | None = None) -> str | None:
-        digit = await self.channel.stream_file(await self.prompt_file(name, extra), escape_digits)
+        try:
+            path = await self.prompt_file(name, extra)
+        except TtsError as exc:  # never silence: the values are said by the PBX instead
+            return await say_without_tts(self, name, escape_digits, extra, exc)
+        digit = await self.channel.stream_file(path, escape_digits)
         if digit:
             self.record("key", digits=digit, during=name)
         return digit

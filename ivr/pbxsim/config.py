@@ -37,6 +37,7 @@ DEFAULT_APPLICATIONS: Mapping[str, ExecBehaviour] = {
     "transfer": ExecBehaviour(0, sets={"TRANSFERSTATUS": "SUCCESS"}),
     "saydigits": ExecBehaviour(0),
     "saynumber": ExecBehaviour(0),
+    "sayalpha": ExecBehaviour(0),
     "musiconhold": ExecBehaviour(0),
 }
 

@@ -22,6 +22,8 @@ class BuildResult:
     cached: int = 0
     dynamic: int = 0  # prompts with {values}: rendered on demand during calls
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (language, name, error)
+    removed: int = 0  # cached prompts found unfit (silent, clipped, half-written) and removed
+    recorded: int = 0  # static prompts played from a studio recording (recordings.py)
 
 
 def is_dynamic(text: str) -> bool:
@@ -45,16 +47,34 @@ async def build_prompts(
     *,
     on_done: Callable[[str, str], None] | None = None,
     concurrency: int = 4,
+    recordings: Mapping[tuple[str, str], Path] | None = None,
 ) -> BuildResult:
-    """Render every static prompt not yet in the cache; a failure is counted, not fatal.
+    """Render every static prompt not yet in the cache (or cached unfit); a failure is counted,
+    not fatal: the caller reports `result.failed`.
 
+    The first build of a synthesizer also sweeps its cache for unfit files (an older build's
+    silent prompts, a crash mid-write) so that they are rendered again, not played.
+    `recordings` ({(language, prompt key): file}, `find_recordings`) replace the synthesized
+    voice for those prompts; a recording that cannot be used is reported in `failed` and the
+    prompt is synthesized as usual.
     `on_done(language, name)` is called after each static prompt (for a progress bar).
     """
     result = BuildResult()
+    result.removed = await synth.verify_cache()
     gate = asyncio.Semaphore(concurrency)
 
     async def one(language: str, name: str, text: str) -> None:
         async with gate:
+            source = (recordings or {}).get((language, name))
+            if source is not None:
+                try:
+                    await synth.use_recording(language, name, text, source)
+                    result.recorded += 1
+                    if on_done is not None:
+                        on_done(language, name)
+                    return
+                except Exception as exc:
+                    result.failed.append((language, name, f"recording {source}: {exc}"))
             try:
                 if await synth.is_cached(text, language):
                     result.cached += 1

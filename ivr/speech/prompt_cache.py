@@ -5,7 +5,8 @@ A prompt is `<root>/<language>/<key>.wav` (8 kHz 16-bit mono, Asterisk's `wav` f
 PBX simulator and `ivr call` show). The key hashes the text with everything that changes the
 sound (engine version, voice, rate), so an edited prompt gets a new file and an unchanged one is
 never rendered twice. Files appear by rename, the `.wav` last: a reader that sees the `.wav`
-sees a complete prompt, never half a file.
+sees a complete prompt, never half a file; and every file is measured before it is published
+(quality.py), so a silent or clipped rendering is never cached.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class PromptCache:
     def base(self, language: str, key: str) -> Path:
         """The path without extension that STREAM FILE takes."""
         return self.root / language / key
+
+    @staticmethod
+    def remove(base: Path) -> None:
+        """Delete a prompt's files, the `.wav` first so that no reader takes it as complete."""
+        for suffix in reversed(AUDIO_SUFFIXES):
+            base.with_suffix(suffix).unlink(missing_ok=True)
 
     @staticmethod
     def is_complete(base: Path) -> bool:
@@ -65,7 +72,18 @@ def temp_path(base: Path, suffix: str) -> Path:
 
 
 def publish(base: Path, files: Mapping[str, Path]) -> None:
-    """Rename finished temp files into place, `.wav` last."""
+    """Flush finished temp files to disk, then rename them into place, `.wav` last (blocking).
+
+    The flush comes first so that a crash or power loss after the rename cannot leave a
+    complete-looking prompt with no samples in it.
+    """
+    for suffix in AUDIO_SUFFIXES:
+        if suffix in files:
+            fd = os.open(files[suffix], os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
     for suffix in AUDIO_SUFFIXES:
         if suffix in files:
             os.replace(files[suffix], base.with_suffix(suffix))

@@ -70,10 +70,16 @@ def date_time(value: datetime) -> str:
 
 
 def digits(value: str) -> str:
-    """R20261122-0042 → R二零二六，幺幺二二，零零四二: digit by digit, letters as they are."""
+    """R20261122-0042 → R，二零二六，幺幺二二，零零四二: digit by digit, letters one by one.
+
+    The letters stay Latin ("AB" as "A B"), so that the English voice says each letter's name;
+    the Mandarin voice would read R as "ér" (segments.py).
+    """
     groups = digit_groups(value)
     return _PAUSE.join(
-        "".join(_DIGITS[int(c)] if c.isdigit() else c for c in group) for group in groups
+        " ".join(group) if group.isalpha() else
+        "".join(_DIGITS[int(c)] if c.isdigit() else c for c in group)
+        for group in groups
     )
 
 

@@ -23,6 +23,10 @@ class TtsError(Exception):
     """A prompt could not be rendered; the message says why."""
 
 
+class TtsTimeout(TtsError):
+    """The engine did not finish in time; its worker was killed."""
+
+
 class TtsWorker:
     """One worker process, used by one render at a time."""
 
@@ -33,8 +37,11 @@ class TtsWorker:
         self.command = command
         self._proc: asyncio.subprocess.Process | None = None
 
-    async def synthesize(self, text: str, voice: str, rate: int, out: Path) -> None:
-        """Write `text` spoken by `voice` to the WAV file `out` (the engine's own sample rate)."""
+    async def synthesize(self, text: str, voice: str, rate: int, out: Path) -> int:
+        """Write `text` spoken by `voice` to the WAV file `out` (the engine's own sample rate).
+
+        Returns how many times the engine repeated the request because it wrote no samples.
+        """
         proc = await self._ensure_started()
         assert proc.stdin is not None and proc.stdout is not None
         request = json.dumps({"text": text, "voice": voice, "rate": rate, "out": str(out)})
@@ -44,7 +51,7 @@ class TtsWorker:
             line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
         except TimeoutError:
             await self.stop()
-            raise TtsError(
+            raise TtsTimeout(
                 f"text-to-speech engine did not finish within {self.timeout:g} s "
                 "(IVR_TTS_TIMEOUT); worker restarted"
             ) from None
@@ -57,6 +64,7 @@ class TtsWorker:
         reply = json.loads(line)
         if not reply.get("ok"):
             raise TtsError(f"text-to-speech failed: {reply.get('error')}")
+        return int(reply.get("repeats", 0))
 
     async def _ensure_started(self) -> asyncio.subprocess.Process:
         if self._proc is None or self._proc.returncode is not None:
@@ -84,6 +92,7 @@ class TtsWorker:
 
 
 RENDER_ATTEMPTS = 3
+WAV_HEADER_BYTES = 44  # pyttsx3's espeak driver sometimes writes the header and nothing else
 
 
 def _serve() -> None:
@@ -101,16 +110,19 @@ def _serve() -> None:
             engine.setProperty("voice", request["voice"])
             engine.setProperty("rate", int(request["rate"]))
             out = Path(request["out"])
-            # pyttsx3's espeak driver often writes nothing for a fresh engine's first request;
-            # the same request again in the same engine does.
+            # pyttsx3's espeak driver often writes nothing (or a bare header) for a fresh
+            # engine's first request; the same request again in the same engine does. The
+            # client measures what comes out and starts a fresh engine if it is still unfit.
+            repeats = -1
             for _attempt in range(RENDER_ATTEMPTS):
+                repeats += 1
                 engine.save_to_file(request["text"], str(out))
                 engine.runAndWait()
-                if out.is_file() and out.stat().st_size > 0:
+                if out.is_file() and out.stat().st_size > WAV_HEADER_BYTES:
                     break
             else:
                 raise RuntimeError(f"the engine wrote no audio ({RENDER_ATTEMPTS} attempts)")
-            reply: dict[str, Any] = {"ok": True}
+            reply: dict[str, Any] = {"ok": True, "repeats": repeats}
         except Exception as exc:  # reported to the client, which fails that one render
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         replies.write(json.dumps(reply) + "\n")

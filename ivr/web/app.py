@@ -30,6 +30,7 @@ class HealthSource:
     flows: FlowRegistry
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
+    prompts_failed: Callable[[], list[str]] = list  # prompts that could not be rendered
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
@@ -53,6 +54,7 @@ async def get_health(request: web.Request) -> web.Response:
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
         "live_calls": source.live_calls(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
+        "prompts_failed": source.prompts_failed(),
     }
     return respond(body, status=200 if database == "up" else 503)
 

@@ -58,7 +58,8 @@ def test_the_hotline_number_runs_the_ivr_script_and_falls_back_to_general() -> N
     }
     assert agi_scripts == {names.AGI_SCRIPT}
     ivr = [a for c, _, a in lines if c == names.IVR_CONTEXT]
-    assert ivr[0] == "AGI(agi://${IVR_AGI_HOST}:${IVR_AGI_PORT}/hotline)"
+    assert ivr[0] == "Set(CHANNEL(language)=${IVR_DEFAULT_LANGUAGE})"
+    assert ivr[1] == "AGI(agi://${IVR_AGI_HOST}:${IVR_AGI_PORT}/hotline)"
     assert 'GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback,1)' in ivr
     fallback = ivr[ivr.index("NoOp(IVR unreachable: fallback to ${IVR_FALLBACK_QUEUE})") :]
     assert fallback[1:4] == [
@@ -68,8 +69,8 @@ def test_the_hotline_number_runs_the_ivr_script_and_falls_back_to_general() -> N
     ]
     globals_ = parse(CONF / "extensions.conf").named("globals")[0]
     assert globals_.get("IVR_FALLBACK_QUEUE") == [names.asterisk_queue(names.FALLBACK_QUEUE)]
-    # asterisk-core-sounds-en: "I'm sorry." "Please hold while we try to connect you."
-    assert globals_.get("IVR_FALLBACK_PROMPT") == ["im-sorry&pls-hold-while-try"]
+    # the hotline's own apology in the channel's language (`ivr prompts pbx-sounds`)
+    assert globals_.get("IVR_FALLBACK_PROMPT") == ["hotline/fallback-apology"]
 
 
 def test_every_application_comes_from_a_loaded_module() -> None:

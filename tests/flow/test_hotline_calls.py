@@ -134,8 +134,10 @@ async def test_outage_lookup_by_account_number_tells_active_and_planned(
     )
     t = await call("1", f"{ACCOUNT}#", "", caller=None)
     assert ZH["enter_account"] in t.prompts
-    active = [p for p in t.prompts if p.startswith("您所在的区域因故障停电")]
-    planned = [p for p in t.prompts if p.startswith("您所在的区域有计划检修停电安排")]
+    active = [p for p in t.prompts if p.startswith("非常抱歉，您所在的区域从")
+              and "起因故障停电，停电原因是线路故障。" in p]
+    planned = [p for p in t.prompts
+               if p.startswith("温馨提示，您所在的区域将于") and "因计划检修停电" in p]
     assert len(active) == 1 and len(planned) == 1  # P-far starts beyond seven days
     assert t.prompts[-1] == ZH["goodbye"]
     record = await journey(t)
@@ -290,6 +292,7 @@ async def test_zero_goes_to_the_general_queue(call: Dial, add_customer: Customer
     t = await call("0")
     assert queue_of(t) == "general"
     assert t.variables["IVR_LANGUAGE"] == "zh-CN"
+    assert t.variables["CHANNEL(language)"] == "zh"  # app_queue's announcements in Mandarin
     assert t.variables["IVR_VERIFIED"] == "yes"
 
 

@@ -83,6 +83,7 @@ def test_datetime_in_the_callers_zone() -> None:
      "eight six, one three eight, zero zero one three, eight zero zero zero"),
     ("5100012345", "五幺零零，零幺二三，四五", "five one zero zero, zero one two three, four five"),
     ("1234", "幺二三四", "one two three four"),
+    ("AB12", "A B，幺二", "A B, one two"),
 ])
 def test_digits(value: str, zh: str, en: str) -> None:
     assert speak_value("digits", value, ZH) == zh

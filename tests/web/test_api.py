@@ -60,6 +60,7 @@ async def test_health_is_open_and_says_what_is_up(api: Request) -> None:
     assert status == 200
     assert body["database"] == "up" and body["ami"] == "not configured"
     assert len(body["flows_version"]) == 12
+    assert body["prompts_failed"] == []
 
 
 @pytest.mark.parametrize(

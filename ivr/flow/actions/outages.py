@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ivr.db.enums import OutageKind
 from ivr.flow.actions.base import Action
 from ivr.services.outages import OutageInfo
 
@@ -12,42 +13,68 @@ if TYPE_CHECKING:
     from ivr.flow.context import CallContext
 
 
-def _spoken(
-    outages: list[OutageInfo], tz: tzinfo, start: str, end: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Prompt values per outage in local time: (those with an end time, those without)."""
-    with_end: list[dict[str, Any]] = []
-    without_end: list[dict[str, Any]] = []
-    for outage in outages:
-        values: dict[str, Any] = {
-            "outage_kind": outage.kind.value,
-            start: outage.starts_at.astimezone(tz),
-        }
-        if outage.restore_eta is None:
-            without_end.append(values)
-        else:
-            with_end.append(values | {end: outage.restore_eta.astimezone(tz)})
-    return with_end, without_end
+def _when(ctx: CallContext, at: datetime, today: date, same_day_as: date | None = None) -> str:
+    """`at` as the caller needs it: today/tomorrow/yesterday and the time, a date only when
+    further away, the time alone when it is the same day as `same_day_as` (no repeated date)."""
+    local = at.astimezone(ctx.tz)
+    if same_day_as is not None and local.date() == same_day_as:
+        key = "when_same_day"
+    else:
+        key = _RELATIVE_DAYS.get((local.date() - today).days, "when_other")
+    return ctx.flows.prompts.render(key, ctx.language, {"at": local})
+
+
+_RELATIVE_DAYS = {0: "when_today", 1: "when_tomorrow", -1: "when_yesterday"}
+_LISTS = ("outages_active", "outages_active_no_eta", "outages_load_shedding",
+          "outages_load_shedding_no_end", "outages_planned", "outages_planned_no_end")
+# What each item of those lists carries (see `_spoken`); items with an end carry its words too.
+_ITEM_VALUES = frozenset({"outage_kind", "cause_said", "since_said", "starts_said"})
+_END_VALUES = frozenset({"eta_said", "ends_said"})
+
+
+def _cause(ctx: CallContext, outage: OutageInfo) -> str:
+    cause = outage.cause.strip()
+    return ctx.flows.prompts.render("outage_cause", ctx.language, {"cause": cause}) if cause else ""
+
+
+def _spoken(ctx: CallContext, outage: OutageInfo, today: date) -> dict[str, Any]:
+    """Prompt values for one outage, its times in the caller's words."""
+    start = outage.starts_at.astimezone(ctx.tz)
+    values: dict[str, Any] = {
+        "outage_kind": outage.kind.value,
+        "cause_said": _cause(ctx, outage),
+        "since_said": _when(ctx, start, today),
+        "starts_said": _when(ctx, start, today),
+    }
+    if outage.restore_eta is not None:
+        values["eta_said"] = _when(ctx, outage.restore_eta, today)
+        values["ends_said"] = _when(ctx, outage.restore_eta, today, same_day_as=start.date())
+    return values
 
 
 async def find_outages(ctx: CallContext) -> str:
     """Active outages covering the premises, and planned ones starting within seven days.
 
-    Sets `outages_active`, `outages_active_no_eta` (dispatch has given no restoration time
-    yet), `outages_planned` and `outages_planned_no_end`: lists a `say` node reads `for_each`.
+    Sets lists a `say` node reads `for_each`: `outages_active` and `outages_active_no_eta`
+    (dispatch has given no restoration time yet), `outages_load_shedding` and
+    `outages_load_shedding_no_end` (有序用电: a schedule, not a repair), `outages_planned` and
+    `outages_planned_no_end`. Times are read relative to today in the hotline's time zone.
     """
     customer = ctx.customer
     if customer is None:
         raise LookupError("find_outages needs an identified customer")
     report = await ctx.services.outages.affecting(customer)  # now; cached in a storm
-    active, active_no_eta = _spoken(report.active, ctx.tz, "since", "eta")
-    planned, planned_no_end = _spoken(report.planned_soon, ctx.tz, "starts", "ends")
-    ctx.vars.update(
-        outages_active=active,
-        outages_active_no_eta=active_no_eta,
-        outages_planned=planned,
-        outages_planned_no_end=planned_no_end,
-    )
+    today = datetime.now(ctx.tz).date()
+    lists: dict[str, list[dict[str, Any]]] = {name: [] for name in _LISTS}
+    for outage in report.active:
+        kind = "load_shedding" if outage.kind is OutageKind.LOAD_SHEDDING else "active"
+        ends = "eta" if kind == "active" else "end"
+        name = f"outages_{kind}" + ("" if outage.restore_eta else f"_no_{ends}")
+        lists[name].append(_spoken(ctx, outage, today))
+    for outage in report.planned_soon:
+        name = "outages_planned" + ("" if outage.restore_eta else "_no_end")
+        lists[name].append(_spoken(ctx, outage, today))
+    ctx.vars.update(lists)
     ctx.record(
         "lookup",
         what="outages",
@@ -65,11 +92,7 @@ OUTAGE_ACTIONS = (
         frozenset({"active", "planned", "none"}),
         find_outages,
         "outages affecting the identified premises",
-        lists={
-            "outages_active": frozenset({"outage_kind", "since", "eta"}),
-            "outages_active_no_eta": frozenset({"outage_kind", "since"}),
-            "outages_planned": frozenset({"outage_kind", "starts", "ends"}),
-            "outages_planned_no_end": frozenset({"outage_kind", "starts"}),
-        },
+        lists={name: _ITEM_VALUES | (frozenset() if name.endswith(("_no_eta", "_no_end"))
+                                     else _END_VALUES) for name in _LISTS},
     ),
 )

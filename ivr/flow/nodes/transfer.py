@@ -78,6 +78,8 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> str | None:
     variables = {
         pbx.VAR_QUEUE_PRIO: str(priority),
         pbx.VAR_LANGUAGE: ctx.language,
+        # app_queue's announcements in the caller's language (sounds/zh, sounds/en)
+        pbx.FUNC_CHANNEL_LANGUAGE: pbx.channel_language(ctx.language),
         pbx.VAR_ACCOUNT: ctx.account or "",
         pbx.VAR_TICKET: str(ctx.vars.get("ticket_number", "")),
         pbx.VAR_VERIFIED: "yes" if ctx.is_verified else "no",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,10 +54,10 @@ async def test_scripted_answer_for_a_later_question_waits(services: HotlineServi
 
 async def test_for_each_plays_once_per_item_with_its_values(services: HotlineServices) -> None:
     items = [
-        {"outage_kind": "fault", "since": datetime(2026, 12, 1, 8, 0, tzinfo=TZ),
-         "eta": datetime(2026, 12, 1, 12, 30, tzinfo=TZ)},
-        {"outage_kind": "planned", "since": datetime(2026, 12, 1, 9, 0, tzinfo=TZ),
-         "eta": datetime(2026, 12, 1, 17, 0, tzinfo=TZ)},
+        {"outage_kind": "fault", "since_said": "今天8点", "eta_said": "今天12点30分",
+         "cause_said": ""},
+        {"outage_kind": "planned", "since_said": "今天9点", "eta_said": "今天17点",
+         "cause_said": "，原因是线路检修"},
     ]
     channel = MemoryChannel()
     ctx = make_context(channel, services=services, outages_active=items)
