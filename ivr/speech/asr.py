@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from ivr.config import Settings
 from ivr.speech.audio import resample_pcm
+from ivr.speech.languages import SPEECH_LANGUAGES
 
 
 class RecognizerError(Exception):
@@ -256,12 +257,14 @@ def _vosk_decode(model: Any, audio: bytes, rate: int, phrases: Sequence[str]) ->
     return Recognition(text, confidence, index)
 
 
-VOSK_SETTINGS = {"zh-CN": "IVR_VOSK_MODEL_ZH_CN", "en-US": "IVR_VOSK_MODEL_EN_US"}
+VOSK_SETTINGS = {language.value: row.vosk_setting for language, row in SPEECH_LANGUAGES.items()}
 
 
 def recognizer_from_settings(settings: Settings) -> Recognizer:
     """vosk when a model directory is configured, else the embedded pocketsphinx default."""
-    dirs = {"zh-CN": settings.vosk_model_zh_cn, "en-US": settings.vosk_model_en_us}
+    # Each language's setting names its model directory (IVR_VOSK_MODEL_ZH_CN -> vosk_model_zh_cn).
+    dirs = {language: getattr(settings, setting.removeprefix("IVR_").lower())
+            for language, setting in VOSK_SETTINGS.items()}
     if any(dirs.values()):
         return VoskRecognizer(dirs, VOSK_SETTINGS)
     return PocketsphinxRecognizer()

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.db.enums import Language
+from ivr.speech.languages import SPEECH_LANGUAGES
 
 # Seconds per spoken unit at the hotline's rate (150 wpm), measured on the prompts of both
-# languages: a Han character is one syllable (~0.3 s); English runs ~13 letters a second.
+# languages: a Han character is one syllable (~0.3 s); letters and digits per language are in
+# ivr/speech/languages.py (English runs ~13 letters a second).
 SECONDS_PER_HAN = 0.28
-SECONDS_PER_LATIN = {Language.ZH_CN: 0.08, Language.EN_US: 0.07}
-SECONDS_PER_DIGIT = {Language.ZH_CN: 0.25, Language.EN_US: 0.3}
 MIN_SHARE = 0.5  # shorter than half the estimate: clipped (or nothing at all)
 MAX_FACTOR = 3.0  # longer than three times the estimate plus slack: the engine ran away
 MAX_SLACK_S = 2.0
@@ -85,15 +85,15 @@ def _language(language: str) -> Language:
 
 def expected_seconds(text: str, language: str) -> float:
     """About how long `text` takes spoken at the hotline's rate (`language` reads the digits)."""
-    lang = _language(language)
+    row = SPEECH_LANGUAGES[_language(language)]
     seconds = 0.0
     for char in text:
         if unicodedata.east_asian_width(char) in "WF" and char.isalpha():
             seconds += SECONDS_PER_HAN
         elif char.isdigit():
-            seconds += SECONDS_PER_DIGIT[lang]
+            seconds += row.seconds_per_digit
         elif char.isalpha():
-            seconds += SECONDS_PER_LATIN[lang]
+            seconds += row.seconds_per_latin
     return seconds
 
 

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from ivr.config import Settings
 from ivr.db.enums import Language
+from ivr.speech.languages import SPEECH_LANGUAGES
 from ivr.speech.prompt_cache import PromptCache, discard, prompt_key, publish, temp_path
 from ivr.speech.quality import BadAudio, check_wav, duration_bounds, measure_wav
 from ivr.speech.recordings import (
@@ -46,9 +47,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# `cmn-latn-pinyin`, not `cmn`: espeak-ng turns characters into tone-numbered pinyin, and the
-# plain `cmn` voice then reads those tone digits as English numbers ("ni two hao three").
-DEFAULT_VOICES: Mapping[str, str] = {Language.ZH_CN: "cmn-latn-pinyin", Language.EN_US: "en-us"}
+DEFAULT_VOICES: Mapping[str, str] = {
+    language.value: row.voice for language, row in SPEECH_LANGUAGES.items()
+}
 DEFAULT_RATE = 150  # words per minute: unhurried, as the hotline's prompts should be
 # Bump when the resampling, the file layout or the checks change. 2: each language's words in
 # its own voice, every rendering measured (files of version 1 may be header-only).

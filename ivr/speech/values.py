@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from types import ModuleType
 from typing import Any
 
-from ivr.speech import say_en, say_zh
+from ivr.speech.languages import speech_language
 
 VALUE_KINDS = frozenset(
     {"text", "number", "money", "date", "time", "datetime", "digits", "duration"}
@@ -22,11 +22,7 @@ VALUE_KINDS = frozenset(
 
 
 def reader_for(language: str) -> ModuleType:
-    if language.lower().startswith("zh"):
-        return say_zh
-    if language.lower().startswith("en"):
-        return say_en
-    raise ValueError(f"no reader for language {language!r} (zh-CN or en-US)")
+    return speech_language(language).reader
 
 
 def speak_value(kind: str, value: Any, language: str, *, tz: tzinfo | None = None) -> str:
