@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ivr.db.enums import Language, Skill
+from ivr.speech.languages import SPEECH_LANGUAGES
 
 # Queues, in the order a supervisor usually reads them: one per agent skill (`Skill` is their
 # one home). `general` is also the dialplan fallback. Flows, the API and reports use these names.
@@ -63,7 +64,9 @@ PRIORITY_NORMAL: Final = 0
 
 # CHANNEL(language) per hotline language: Asterisk plays its own sounds (queue announcements,
 # the fallback apology, SayNumber) from sounds/<this>/, written by `ivr prompts pbx-sounds`.
-ASTERISK_LANGUAGES: Final[Mapping[Language, str]] = {Language.ZH_CN: "zh", Language.EN_US: "en"}
+ASTERISK_LANGUAGES: Final[Mapping[Language, str]] = {
+    language: row.asterisk for language, row in SPEECH_LANGUAGES.items()
+}
 DEFAULT_CHANNEL_LANGUAGE: Final = ASTERISK_LANGUAGES[Language.ZH_CN]  # extensions.conf
 FUNC_CHANNEL_LANGUAGE: Final = "CHANNEL(language)"  # set by the IVR before Queue
 

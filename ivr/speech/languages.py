@@ -19,6 +19,7 @@ class SpeechLanguage:
     voice: str  # the espeak-ng voice that speaks it
     reader: ModuleType  # how values (numbers, money, dates, digits) are read: say_zh, say_en
     vosk_setting: str  # the setting naming its vosk model directory
+    asterisk: str  # CHANNEL(language): Asterisk plays its own sounds from sounds/<this>/
     # Seconds a spoken unit takes at the hotline's rate, for the length check of a rendering.
     seconds_per_latin: float
     seconds_per_digit: float
@@ -27,9 +28,9 @@ class SpeechLanguage:
 SPEECH_LANGUAGES: Mapping[Language, SpeechLanguage] = {
     # `cmn-latn-pinyin`, not `cmn`: espeak-ng turns characters into tone-numbered pinyin, and
     # the plain `cmn` voice then reads those tone digits as English numbers ("ni two hao three").
-    Language.ZH_CN: SpeechLanguage("cmn-latn-pinyin", say_zh, "IVR_VOSK_MODEL_ZH_CN",
+    Language.ZH_CN: SpeechLanguage("cmn-latn-pinyin", say_zh, "IVR_VOSK_MODEL_ZH_CN", "zh",
                                    seconds_per_latin=0.08, seconds_per_digit=0.25),
-    Language.EN_US: SpeechLanguage("en-us", say_en, "IVR_VOSK_MODEL_EN_US",
+    Language.EN_US: SpeechLanguage("en-us", say_en, "IVR_VOSK_MODEL_EN_US", "en",
                                    seconds_per_latin=0.07, seconds_per_digit=0.3),
 }
 
