@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable
 
 from ivr.ami.client import AmiClient, AmiUrl
-from ivr.ami.records import CallRecord
 from ivr.ami.state import HotlineState
 from ivr.config import Settings
+from ivr.services.queue_records import CallRecord
 
 log = logging.getLogger(__name__)
 

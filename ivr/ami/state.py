@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ivr.ami.records import CallRecord, QueueLeg, RingAttempt
 from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
+from ivr.services.queue_records import CallRecord, QueueLeg, RingAttempt
 
 Event = Mapping[str, str]
 

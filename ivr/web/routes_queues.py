@@ -20,12 +20,12 @@ from aiohttp import web
 from ivr.ami import agent_control
 from ivr.ami.agents_conf import AgentConfError, AgentSeat
 from ivr.ami.client import AmiActionError, AmiNotConnected
-from ivr.ami.records import ServiceLevel
 from ivr.ami.service import AmiService
 from ivr.asterisk_names import QUEUES
 from ivr.db.enums import Role
 from ivr.services.agents import AgentInfo, Agents
 from ivr.services.errors import ValidationError
+from ivr.services.queue_records import ServiceLevel
 from ivr.services.queue_stats import QueueStats
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond

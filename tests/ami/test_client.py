@@ -11,11 +11,11 @@ import pytest
 
 from ivr.ami.client import AmiActionError, AmiClient, AmiNotConnected, AmiUrl, AmiUrlError
 from ivr.ami.codec import UnsafeHeaderValue
-from ivr.ami.records import CallRecord, LegOutcome
 from ivr.ami.service import AmiService
 from ivr.ami.state import AgentStatus, HotlineState
 from ivr.asterisk_names import hotline_queue
 from ivr.pbxsim.ami_server import AmiSimulator, read_recording
+from ivr.services.queue_records import CallRecord, LegOutcome
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAST: dict[str, Any] = {

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ivr.ami.records import CallRecord, service_level
 from ivr.ami.state import HotlineState
 from ivr.asterisk_names import QUEUES
 from ivr.db.enums import QueueOutcome
@@ -16,6 +15,7 @@ from ivr.db.models import PbxCall, QueueLegRow, RingAttemptRow
 from ivr.db.session import Database
 from ivr.pbxsim.ami_server import read_recording
 from ivr.services.errors import ValidationError
+from ivr.services.queue_records import CallRecord, service_level
 from ivr.services.queue_stats import QueueStats
 
 FIXTURES = Path(__file__).parents[1] / "ami" / "fixtures"
