@@ -25,6 +25,7 @@ from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.flow.services import FlowServices
 from ivr.services.queue_stats import QueueStats
+from ivr.services.staff import StaffServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
@@ -144,19 +145,17 @@ async def start_hotline(
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, db)
         health = HealthSource(
-            db=db,
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
         )
-        app = create_web_app(
-            db=db,
-            health=health,
-            timezone=settings.timezone,
-            ami=hotline.ami,
+        staff = StaffServices.from_database(
+            db,
+            settings.timezone,
             ring_seconds=settings.ring_seconds,
             outages=runner.services.outages,
         )
+        app = create_web_app(staff, health=health, pbx=hotline.ami)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

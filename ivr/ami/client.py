@@ -30,6 +30,7 @@ from panoramisk.actions import Action
 
 from ivr.ami.codec import HeaderValue, UnsafeHeaderValue, header_items
 from ivr.asterisk_names import ASTERISK_QUEUES
+from ivr.services.pbx import PbxRefused, PbxUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,12 @@ class AmiUrlError(ValueError):
     """IVR_AMI_URL is malformed; the message says how."""
 
 
-class AmiNotConnected(ConnectionError):
+class AmiNotConnected(PbxUnavailable):
     """No logged-in AMI session (or it was lost while the action was in flight)."""
 
 
-class AmiActionError(Exception):
+class AmiActionError(PbxRefused):
     """Asterisk answered an action with `Response: Error`."""
-
-    def __init__(self, action: str, message: str) -> None:
-        super().__init__(f"AMI {action}: {message}")
-        self.action, self.message = action, message
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
+from ivr.services.pbx import AgentStatus, AgentView, QueueView, WaitingCaller
 from ivr.services.queue_records import CallRecord, QueueLeg, RingAttempt
 
 Event = Mapping[str, str]
@@ -42,16 +42,6 @@ DEVICE_STATES = {
 }
 _DEVICE_BUSY = {"INUSE", "BUSY", "RINGINUSE", "ONHOLD"}
 _DEVICE_DOWN = {"UNAVAILABLE", "INVALID"}
-
-
-class AgentStatus(StrEnum):
-    LOGGED_OUT = "logged_out"  # in no queue
-    AVAILABLE = "available"
-    RINGING = "ringing"
-    ON_CALL = "on_call"
-    WRAP_UP = "wrap_up"
-    PAUSED = "paused"
-    UNAVAILABLE = "unavailable"  # logged in, but the phone is not registered
 
 
 @dataclass
@@ -84,34 +74,6 @@ class AgentState:
         if self.paused:
             return AgentStatus.PAUSED
         return AgentStatus.AVAILABLE
-
-
-@dataclass(frozen=True)
-class WaitingCaller:
-    uniqueid: str
-    caller: str
-    position: int
-    wait_seconds: float
-
-
-@dataclass(frozen=True)
-class QueueView:
-    name: str
-    waiting: list[WaitingCaller]
-    members: int
-    available: int
-    longest_wait: float | None
-
-
-@dataclass(frozen=True)
-class AgentView:
-    interface: str
-    name: str
-    status: AgentStatus
-    paused: bool
-    paused_reason: str
-    queues: dict[str, int]
-    calls_taken: int
 
 
 @dataclass
