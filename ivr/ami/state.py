@@ -1,8 +1,8 @@
 """Live call, queue and agent state, fed one AMI event at a time. No I/O.
 
-`HotlineState.feed(event)` takes any mapping of AMI headers (an `AmiMessage`, panoramisk's
-`Message`, a plain dict from a fixture). Events it does not know are ignored. When an inbound call
-is over, its `CallRecord` goes to the `on_call_finished` sink (the database writer) and into a
+`HotlineState.feed(event)` takes any mapping of AMI headers (an `AmiMessage` from the connection,
+a plain dict from a fixture). Events it does not know are ignored. When an inbound call is over,
+its `CallRecord` goes to the `on_call_finished` sink (the database writer) and into a
 bounded list of recent records.
 
 Queue names in records and views are the hotline's (`general`, not Asterisk's `general-enquiry`).

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from ivr.ami.client import AmiActionError, AmiClient, AmiNotConnected, AmiUrl, AmiUrlError
+from ivr.ami.client import AmiActionError, AmiClient, AmiUrl, AmiUrlError
 from ivr.ami.codec import UnsafeHeaderValue
+from ivr.ami.connection import AmiNotConnected
 from ivr.ami.service import AmiService
 from ivr.ami.state import HotlineState
 from ivr.asterisk_names import hotline_queue
