@@ -15,7 +15,8 @@ from ivr.ami.connection import AmiNotConnected
 from ivr.ami.service import AmiService
 from ivr.ami.state import HotlineState
 from ivr.asterisk_names import hotline_queue
-from ivr.pbxsim.ami_server import AmiSimulator, read_recording
+from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.services.pbx import AgentStatus
 from ivr.services.queue_records import CallRecord, LegOutcome
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.state import HotlineState
 from ivr.db.session import Database
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.services.queue_records import CallRecord
 from ivr.services.queue_stats import QueueStats
 

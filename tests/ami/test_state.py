@@ -9,7 +9,7 @@ import pytest
 from ivr.ami.codec import AmiMessage
 from ivr.ami.state import HotlineState
 from ivr.asterisk_names import QUEUES
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.services.pbx import AgentStatus
 from ivr.services.queue_records import CallRecord, LegOutcome, percentile, service_level
 

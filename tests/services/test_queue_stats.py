@@ -13,7 +13,7 @@ from ivr.asterisk_names import QUEUES
 from ivr.db.enums import QueueOutcome
 from ivr.db.models import PbxCall, QueueLegRow, RingAttemptRow
 from ivr.db.session import Database
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.services.errors import ValidationError
 from ivr.services.queue_records import CallRecord, service_level
 from ivr.services.queue_stats import QueueStats
