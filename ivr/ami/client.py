@@ -96,6 +96,7 @@ class AmiClient:
         self._conn: AmiConnection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
+        self._closing = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -114,11 +115,11 @@ class AmiClient:
         return self.is_up
 
     async def close(self) -> None:
+        self._closing = True
         task, self._supervisor = self._supervisor, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])  # its CancelledError stays inside; ours would not
         await self._teardown()
 
     async def _supervise(self) -> None:
@@ -134,15 +135,19 @@ class AmiClient:
                 log.exception("AMI %s:%s: session failed", self.url.host, self.url.port)
             finally:
                 await self._teardown()
+            if self._closing:  # a cancel from close() can be lost on 3.11; this cannot
+                return
             log.info("AMI reconnecting in %.1f s", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.backoff_max)
 
     async def _session(self) -> bool:
         """One connection: connect, log in, ping until it fails. True if login succeeded."""
-        self._conn = conn = await asyncio.wait_for(
-            AmiConnection.open(self.url.host, self.url.port, self._dispatch), self.connect_timeout
-        )
+        # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel (close()) that meets a
+        # failing connect, and the supervisor would then run on for ever.
+        async with asyncio.timeout(self.connect_timeout):
+            conn = await AmiConnection.open(self.url.host, self.url.port, self._dispatch)
+        self._conn = conn
         login = {"Action": "Login", "Username": self.url.username, "Secret": self.url.secret}
         reply = await self._request(conn, {**login, "Events": "on"}, self.action_timeout)
         if _refused(reply[0]):
@@ -157,8 +162,7 @@ class AmiClient:
             await conn.wait_closed()
         finally:
             pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
+            await asyncio.wait([pinger])
         log.warning("AMI connection to %s:%s lost", self.url.host, self.url.port)
         return True
 
@@ -218,7 +222,8 @@ class AmiClient:
         as_list: bool = False,
     ) -> list[AmiMessage]:
         pairs = header_items(headers)  # raises before anything is written
-        return await asyncio.wait_for(conn.request(pairs, as_list=as_list), within)
+        async with asyncio.timeout(within):
+            return await conn.request(pairs, as_list=as_list)
 
     async def ping(self) -> None:
         await self.send({"Action": "Ping"})

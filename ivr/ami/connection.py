@@ -108,8 +108,7 @@ class AmiConnection:
         with contextlib.suppress(ConnectionError, OSError):
             await self._writer.wait_closed()
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.wait([self._task])
 
     async def request(
         self, pairs: list[tuple[str, str]], *, as_list: bool = False
