@@ -23,9 +23,8 @@ from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
-from ivr.flow.services import FlowServices
-from ivr.services.queue_stats import QueueStats
-from ivr.services.staff import StaffServices
+from ivr.services.health import DatabaseHealth
+from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
@@ -77,6 +76,10 @@ class Hotline:
         for language, name, problem in result.failed:
             log.error("prompt %s (%s) could not be rendered: %s", name, language, problem)
 
+    def watch_flows(self) -> None:
+        """Reload the flows when their files change (and render any new prompts)."""
+        self._tasks.append(asyncio.create_task(self._watch_flows()))
+
     async def _watch_flows(self) -> None:
         async for ok in self.registry.watch():
             if ok:
@@ -117,9 +120,12 @@ async def start_hotline(
         await db.close()
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
+    # The one set of services: calls, the web app and the AMI recorder share it.
+    services = HotlineServices.build(db, timezone=settings.timezone,
+                                     ring_seconds=settings.ring_seconds)
     runner = CallRunner(
         flows=registry.current,
-        services=FlowServices.from_database(db, settings.timezone),
+        services=services,
         synth=synth,
         default_language=settings.default_language,
         outbound_dial=settings.outbound_dial,
@@ -143,25 +149,20 @@ async def start_hotline(
             await hotline.render_prompts()
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
-        hotline.ami, hotline.recorder = _start_ami(settings, db)
+        hotline.ami, hotline.recorder = _start_ami(settings, services)
         health = HealthSource(
+            database=DatabaseHealth(db).status,
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
         )
-        staff = StaffServices.from_database(
-            db,
-            settings.timezone,
-            ring_seconds=settings.ring_seconds,
-            outages=runner.services.outages,
-        )
-        app = create_web_app(staff, health=health, pbx=hotline.ami)
+        app = create_web_app(services, health=health, pbx=hotline.ami)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
         if watch:
-            hotline._tasks.append(asyncio.create_task(hotline._watch_flows()))
+            hotline.watch_flows()
     except BaseException:
         await hotline.close()
         raise
@@ -175,12 +176,14 @@ async def start_hotline(
     return hotline
 
 
-def _start_ami(settings: Settings, db: Database) -> tuple[AmiService | None, RecordWriter | None]:
+def _start_ami(
+    settings: Settings, services: HotlineServices
+) -> tuple[AmiService | None, RecordWriter | None]:
     """Connect to Asterisk's AMI in the background when IVR_AMI_URL is set; finished calls'
     queue records go to the database through a writer that retries, off the event path."""
     if not settings.ami_url:
         return None, None
-    recorder = RecordWriter(QueueStats(db, threshold=3 * settings.ring_seconds))
+    recorder = RecordWriter(services.queue_stats)
     ami = AmiService.from_settings(settings, on_call_finished=recorder.submit)
     recorder.start()
     if ami is not None:

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from typing import Final
 
-# Queues, in the order a supervisor usually reads them. `general` is also the dialplan fallback.
-# These are the names flows, the API and reports use.
-QUEUES: Final = ("repair", "billing", "complaint", "general", "emergency")
-FALLBACK_QUEUE: Final = "general"
+from ivr.db.enums import Skill
+
+# Queues, in the order a supervisor usually reads them: one per agent skill (`Skill` is their
+# one home). `general` is also the dialplan fallback. Flows, the API and reports use these names.
+QUEUES: Final = tuple(skill.value for skill in Skill)
+FALLBACK_QUEUE: Final = Skill.GENERAL.value
 
 # The names Asterisk knows them by, for Queue(), QueueAdd and AMI events. They differ for one
 # queue only: app_queue reads the [general] section of queues.conf as its global settings, so a
 # queue cannot be called "general" there.
-ASTERISK_QUEUES: Final = {
-    "repair": "repair",
-    "billing": "billing",
-    "complaint": "complaint",
-    "general": "general-enquiry",
-    "emergency": "emergency",
-}
+ASTERISK_QUEUES: Final = {queue: queue for queue in QUEUES} | {"general": "general-enquiry"}
 _LOGICAL_QUEUES: Final = {v: k for k, v in ASTERISK_QUEUES.items()}
 
 
@@ -54,8 +50,9 @@ HOTLINE_NUMBER: Final = "95598"
 VAR_ACCOUNT: Final = "IVR_ACCOUNT"  # the identified 10-digit account, or empty
 VAR_LANGUAGE: Final = "IVR_LANGUAGE"  # zh-CN | en-US
 VAR_TICKET: Final = "IVR_TICKET"  # work order number opened during the call, or empty
+VAR_VERIFIED: Final = "IVR_VERIFIED"  # yes: the caller proved they hold IVR_ACCOUNT; else no
 VAR_QUEUE_PRIO: Final = "QUEUE_PRIO"  # app_queue reads this: higher is answered first
-CHANNEL_VARIABLES: Final = (VAR_ACCOUNT, VAR_LANGUAGE, VAR_QUEUE_PRIO, VAR_TICKET)
+CHANNEL_VARIABLES: Final = (VAR_ACCOUNT, VAR_LANGUAGE, VAR_QUEUE_PRIO, VAR_TICKET, VAR_VERIFIED)
 
 # Queue priorities the IVR uses (QUEUE_PRIO); emergency reports first, key customers next.
 PRIORITY_EMERGENCY: Final = 10

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ivr.db.enums import Language
+
 DEFAULT_DATA_DIR = Path("var")
 
 
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     http_bind: str = "127.0.0.1:8080"
     flows_dir: Path = Path("flows")
     prompts_dir: Path = Path("prompts")
-    default_language: str = "zh-CN"
+    default_language: str = Language.ZH_CN.value
     country: str = "CN"  # region for parsing caller numbers without a country code
     timezone: str = "Asia/Shanghai"
     # One ring cycle in China is 1 s tone + 4 s silence; "three rings" is 3 x ring_seconds.
@@ -68,8 +70,9 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _check_language(cls, value: str) -> str:
-        if value not in ("zh-CN", "en-US"):
-            raise ValueError("expected zh-CN or en-US")
+        known = [language.value for language in Language]
+        if value not in known:
+            raise ValueError(f"expected {' or '.join(known)}")
         return value
 
     @field_validator("log_level")

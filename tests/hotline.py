@@ -19,7 +19,7 @@ from ivr.config import Settings
 from ivr.db.models import Bill
 from ivr.db.session import Database
 from ivr.pbxsim.call import simulate_call
-from ivr.pbxsim.commands import ExecBehaviour, PbxConfig
+from ivr.pbxsim.config import ExecBehaviour, PbxConfig
 from ivr.pbxsim.transcript import CallTranscript
 from ivr.services.calls import CallLog, CallRecord
 from ivr.services.outages import OutageInput, Outages

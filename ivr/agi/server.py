@@ -17,7 +17,7 @@ from types import TracebackType
 from ivr.agi.codec import AgiProtocolError, parse_env
 from ivr.agi.session import AgiChannel
 from ivr.flow.channel import ChannelHangup
-from ivr.services.phones import mask_phone
+from ivr.masking import mask_phone
 
 log = logging.getLogger(__name__)
 

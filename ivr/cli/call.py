@@ -1,26 +1,22 @@
-"""`ivr call`: play a call through the running server's FastAGI port from a terminal."""
+"""`ivr call`: play a call through the running server's FastAGI port from a terminal.
+
+The simulator is imported inside the functions that use it, never at the top: `ivr serve`
+loads this module with every other command, and nothing on the production path may carry
+the PBX simulator (tests/test_layers.py checks it).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from ivr.config import Settings
-from ivr.pbxsim import (
-    HANG_UP,
-    Caller,
-    CallTranscript,
-    EndReason,
-    Event,
-    PbxConfig,
-    Response,
-    SoundLibrary,
-    describe,
-    parse_response,
-    simulate_call,
-)
+
+if TYPE_CHECKING:
+    from ivr.pbxsim import CallTranscript, Event, Response
 
 
 @click.command("call")
@@ -49,6 +45,15 @@ def call(
 ) -> None:
     """Call the hotline from the terminal: prompts are printed, keys come from --keys, then
     (at a terminal) are typed live: an empty line is silence, h hangs up, say:WORDS speaks."""
+    from ivr.pbxsim import (
+        Caller,
+        EndReason,
+        PbxConfig,
+        SoundLibrary,
+        parse_response,
+        simulate_call,
+    )
+
     try:
         responses = [parse_response(k) for k in keys]
     except ValueError as exc:
@@ -78,10 +83,14 @@ def call(
 
 
 def _show(event: Event) -> None:  # as it happens: prompts, keys, variables, applications
+    from ivr.pbxsim import describe
+
     click.echo(describe(event))
 
 
 async def _ask_terminal() -> Response:
+    from ivr.pbxsim import HANG_UP, parse_response
+
     while True:
         click.echo("keys (Enter = silence, h = hang up, say:WORDS)> ", nl=False)
         line = await asyncio.to_thread(sys.stdin.readline)

@@ -1,4 +1,8 @@
-"""What a running call carries from node to node: the channel, its variables, its journey."""
+"""What a running call carries from node to node: the channel, who is calling, its journey.
+
+Python writes typed fields (the customer, the verified account, the outcome); `vars` holds what
+flows set (`set`, `collect`) and the prompt values actions publish for later nodes.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,28 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ivr.asterisk_names import PRIORITY_NORMAL
+from ivr.db.enums import CallOutcome
 from ivr.flow.channel import Channel
 from ivr.services.calls import JourneyEvent
+from ivr.services.customers import CustomerInfo
 from ivr.speech.tts import Synthesizer
 
 if TYPE_CHECKING:
     from ivr.flow.flowset import FlowSet
-    from ivr.flow.services import FlowServices
     from ivr.flow.speech_input import CallSpeech
+    from ivr.services.hotline_services import HotlineServices
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class CallContext:
-    """One call's state. Variables hold typed values (datetimes, Decimals, dataclasses)."""
+    """One call's state. Variables hold typed values (datetimes, Decimals, lists of values)."""
 
     channel: Channel
     flows: FlowSet
-    services: FlowServices
+    services: HotlineServices
     synth: Synthesizer
     language: str
     outbound_dial: str
@@ -35,17 +42,39 @@ class CallContext:
     tz: ZoneInfo
     vars: dict[str, Any] = field(default_factory=dict)
     journey: list[JourneyEvent] = field(default_factory=list)
-    outcome: str | None = None  # self_served | transferred | caller_hung_up | error
+    customer: CustomerInfo | None = None  # the premises the call is about, once known
+    verified_account: str | None = None  # the account the caller proved they hold
+    language_chosen: bool = False  # the caller picked a language: their record must not change it
+    queue_priority: int = PRIORITY_NORMAL  # raised for key customers; a node's own may be higher
+    outcome: CallOutcome | None = None
     queue: str | None = None
-    account: str | None = None  # the premises the call is about, once known
     speech: CallSpeech | None = None  # spoken menu answers; None: keys only
+    position: tuple[str, str] | None = None  # (flow, node) running now, for the failure log
+
+    @property
+    def account(self) -> str | None:
+        return self.customer.account if self.customer is not None else None
+
+    @property
+    def is_verified(self) -> bool:
+        """The privacy rule: account details only to a caller verified for this very account
+        (by caller id, or by account number and the registered phone's last four digits)."""
+        return self.customer is not None and self.verified_account == self.customer.account
+
+    def identify(self, customer: CustomerInfo, *, verified: bool) -> None:
+        """The call is now about `customer`'s premises; `verified`: the caller proved it."""
+        self.customer = customer
+        if verified:
+            self.verified_account = customer.account
 
     def record(self, kind: str, /, **data: Any) -> None:
         """Append a journey event (kept in memory; written with the call record at the end)."""
         self.journey.append(JourneyEvent(at=datetime.now(UTC), kind=kind, data=data))
 
     def values(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return {**self.vars, **(extra or {})}
+        """Prompt values: the call's variables, the verified caller's own details, `extra`."""
+        own = {"address": self.customer.address} if self.is_verified and self.customer else {}
+        return {**self.vars, **own, **(extra or {})}
 
     async def prompt_file(self, name: str, extra: Mapping[str, Any] | None = None) -> str:
         """Render a prompt to audio; records the text the caller hears. Returns the file path."""

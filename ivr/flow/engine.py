@@ -8,53 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from ivr.asterisk_names import FALLBACK_QUEUE
-from ivr.flow import schema
+from ivr.asterisk_names import FALLBACK_QUEUE, PRIORITY_NORMAL
+from ivr.db.enums import CallOutcome
 from ivr.flow.channel import Channel, ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.flowset import FlowSet
-from ivr.flow.nodes import (
-    action,
-    branch,
-    collect,
-    dial,
-    hangup,
-    menu,
-    say,
-    set_vars,
-    ticket,
-    transfer,
-)
-from ivr.flow.services import FlowServices
+from ivr.flow.nodes import node_type, transfer
+from ivr.flow.schema import Jump
 from ivr.flow.speech_input import CallSpeech
-from ivr.services.phones import mask_phone
+from ivr.masking import mask_phone
+from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import Recognizer
 from ivr.speech.tts import Synthesizer
 
 log = logging.getLogger(__name__)
 
 MAX_STEPS = 500  # a flow that loops this long without ending is a flow bug, not a caller
-
-N = TypeVar("N", bound=schema._Node)
-_Runner = Callable[[Any, CallContext], Awaitable[str | None]]
-_RUNNERS: dict[type[schema._Node], _Runner] = {
-    schema.SayNode: say.run,
-    schema.MenuNode: menu.run,
-    schema.CollectNode: collect.run,
-    schema.ActionNode: action.run,
-    schema.BranchNode: branch.run,
-    schema.SetNode: set_vars.run,
-    schema.TicketNode: ticket.run,
-    schema.TransferNode: transfer.run,
-    schema.DialNode: dial.run,
-    schema.HangupNode: hangup.run,
-}
 
 
 class FlowLoopError(Exception):
@@ -64,7 +38,7 @@ class FlowLoopError(Exception):
 class CallRunner:
     """Everything a call needs that outlives the call: services, speech, the current flows."""
 
-    def __init__(self, *, flows: Callable[[], FlowSet], services: FlowServices,
+    def __init__(self, *, flows: Callable[[], FlowSet], services: HotlineServices,
                  synth: Synthesizer, default_language: str, outbound_dial: str,
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
                  recordings_dir: Path = Path("var/recordings")) -> None:
@@ -98,22 +72,22 @@ class CallRunner:
                     self._start_record(ctx, entry_flow, flows.version, started))
                 await self._run(ctx, entry_flow)
             except ChannelHangup:
-                if ctx.outcome != "transferred":
-                    ctx.outcome = "caller_hung_up"
+                if ctx.outcome != CallOutcome.TRANSFERRED:
+                    ctx.outcome = CallOutcome.CALLER_HUNG_UP
                 ctx.record("hangup")
             except Exception as exc:
-                log.exception("call %s failed in flow %s", uniqueid, entry_flow)
+                log.exception("call %s failed at %s", uniqueid, _where(ctx, entry_flow))
                 ctx.record("error", error=type(exc).__name__)
-                ctx.outcome = "error"
+                ctx.outcome = CallOutcome.ERROR
                 await self._fallback(ctx)
         except asyncio.CancelledError:
             # Shutdown past its grace period: the call is cut, but its record is still closed.
             ctx.record("cancelled")
-            if ctx.outcome != "transferred":
-                ctx.outcome = "error"
+            if ctx.outcome != CallOutcome.TRANSFERRED:
+                ctx.outcome = CallOutcome.ERROR
             await asyncio.shield(self._close(ctx, start_record))
             raise
-        ctx.outcome = ctx.outcome or "self_served"
+        ctx.outcome = ctx.outcome or CallOutcome.SELF_SERVED
         await self._close(ctx, start_record)
         return ctx
 
@@ -133,12 +107,13 @@ class CallRunner:
             if current is None:
                 return
             node = flow.nodes[current]
+            ctx.position = (flow.name, current)
             ctx.record("node", flow=flow.name, node=current)
-            if isinstance(node, schema.GotoNode):
-                flow = ctx.flows.flows[node.flow]
-                current = node.node or flow.start
-                continue
-            current = await _RUNNERS[type(node)](node, ctx)
+            step = await node_type(node).run(node, ctx)
+            if isinstance(step, Jump):
+                flow = ctx.flows.flows[step.flow]
+                step = step.node or flow.start
+            current = step
         raise FlowLoopError(f"flow {flow.name!r} ran {MAX_STEPS} steps without ending")
 
     async def _fallback(self, ctx: CallContext) -> None:
@@ -150,13 +125,13 @@ class CallRunner:
                 raise
             except Exception:
                 log.exception("call %s: apology prompt failed", ctx.channel.uniqueid)
-            await transfer.queue_call(ctx, FALLBACK_QUEUE, 0)
+            await transfer.queue_call(ctx, FALLBACK_QUEUE, PRIORITY_NORMAL)
         except ChannelHangup:
             ctx.record("hangup")
         except Exception:
             log.exception("call %s: fallback transfer failed", ctx.channel.uniqueid)
         finally:
-            ctx.outcome = "error"  # the queue it reached, if any, stays in ctx.queue
+            ctx.outcome = CallOutcome.ERROR  # the queue it reached, if any, stays in ctx.queue
 
     async def _start_record(self, ctx: CallContext, flow: str, version: str,
                             started: datetime) -> None:
@@ -173,8 +148,17 @@ class CallRunner:
     async def _finish_record(self, ctx: CallContext) -> None:
         try:
             await self.services.calls.finish(
-                ctx.channel.uniqueid, outcome=ctx.outcome or "error", queue=ctx.queue,
+                ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR, queue=ctx.queue,
                 account=ctx.account, ended_at=datetime.now(UTC), events=ctx.journey,
                 caller=ctx.channel.caller_number)
         except Exception:
             log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)
+
+
+def _where(ctx: CallContext, entry_flow: str) -> str:
+    """`flows/repair.yaml:42 (node 'confirm' of flow 'repair')`: where the call was running."""
+    if ctx.position is None:
+        return f"the start of flow '{entry_flow}'"
+    flow_name, node = ctx.position
+    flow = ctx.flows.flows[flow_name]
+    return f"{flow.path}:{flow.line('nodes', node)} (node '{node}' of flow '{flow_name}')"

@@ -14,27 +14,15 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ivr.flow import schema
 from ivr.flow.actions import ACTIONS
 from ivr.flow.actions.base import Action
+from ivr.flow.nodes import NODE_TYPES
 from ivr.flow.problems import FlowConfigError, Problem, did_you_mean
 from ivr.flow.prompts import PromptCatalog, load_prompts
+from ivr.flow.schema import NodeModel
 from ivr.flow.validate import check_graph
 from ivr.flow.yamlfile import line_of, load_yaml
 
-_NODE_MODELS: dict[str, type[schema._Node]] = {
-    "say": schema.SayNode,
-    "menu": schema.MenuNode,
-    "collect": schema.CollectNode,
-    "action": schema.ActionNode,
-    "branch": schema.BranchNode,
-    "set": schema.SetNode,
-    "ticket": schema.TicketNode,
-    "transfer": schema.TransferNode,
-    "dial": schema.DialNode,
-    "goto": schema.GotoNode,
-    "hangup": schema.HangupNode,
-}
 _TOP_KEYS = ("flow", "description", "start", "nodes")
 
 
@@ -43,7 +31,7 @@ class Flow:
     name: str
     path: Path
     start: str
-    nodes: Mapping[str, schema._Node]
+    nodes: Mapping[str, NodeModel]
     doc: Any  # the parsed YAML, kept for line numbers in later checks
 
     def line(self, *keys: str | int) -> int:
@@ -117,7 +105,7 @@ def _load_flow(path: Path) -> Flow:
     if raw_nodes is not None and not isinstance(raw_nodes, Mapping):
         problems.append(Problem(path, line_of(doc, ["nodes"]), "nodes: expected a mapping"))
         raw_nodes = None
-    nodes: dict[str, schema._Node] = {}
+    nodes: dict[str, NodeModel] = {}
     for name, raw in (raw_nodes or {}).items():
         node, node_problems = _parse_node(path, doc, str(name), raw)
         problems.extend(node_problems)
@@ -130,19 +118,19 @@ def _load_flow(path: Path) -> Flow:
 
 def _parse_node(
     path: Path, doc: Any, name: str, raw: Any
-) -> tuple[schema._Node | None, list[Problem]]:
+) -> tuple[NodeModel | None, list[Problem]]:
     here = ["nodes", name]
     if not isinstance(raw, Mapping):
         return None, [Problem(path, line_of(doc, here), "expected a mapping", node=name)]
     kind = raw.get("type")
-    if kind not in _NODE_MODELS:
+    if not isinstance(kind, str) or kind not in NODE_TYPES:
         message = (
-            f"unknown node type '{kind}'{did_you_mean(str(kind), _NODE_MODELS)}"
+            f"unknown node type '{kind}'{did_you_mean(str(kind), NODE_TYPES)}"
             if kind is not None
             else "missing 'type'"
         )
         return None, [Problem(path, line_of(doc, [*here, "type"]), message, node=name, key="type")]
-    model = _NODE_MODELS[kind]
+    model = NODE_TYPES[kind].model
     try:
         return TypeAdapter(model).validate_python(dict(raw)), []
     except ValidationError as exc:

@@ -81,44 +81,58 @@ def load_prompts(prompts_dir: Path) -> PromptCatalog:
     problems: list[Problem] = []
     by_language: dict[str, dict[str, PromptText]] = {}
     for language in LANGUAGES:
-        path = prompts_dir / f"{language}.yaml"
-        if not path.exists():
-            problems.append(Problem(path, 1, "prompt file missing"))
+        prompts = _load_language(prompts_dir / f"{language}.yaml", problems)
+        if prompts is not None:
+            by_language[language] = prompts
+    problems.extend(_check_twins(by_language))
+    if problems:
+        raise FlowConfigError(problems)
+    return PromptCatalog(by_language)
+
+
+def _load_language(path: Path, problems: list[Problem]) -> dict[str, PromptText] | None:
+    """One language's prompts (None when the file cannot be read at all); adds its problems."""
+    if not path.exists():
+        problems.append(Problem(path, 1, "prompt file missing"))
+        return None
+    try:
+        doc = load_yaml(path)
+    except FlowConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+    if not isinstance(doc, Mapping):
+        problems.append(Problem(path, 1, "expected a mapping of prompt name to text"))
+        return None
+    prompts: dict[str, PromptText] = {}
+    for name, text in doc.items():
+        line = line_of(doc, [name])
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(path, line, "expected a non-empty text", key=str(name)))
             continue
+        prompt = PromptText(text.strip(), path, line)
         try:
-            doc = load_yaml(path)
-        except FlowConfigError as exc:
-            problems.extend(exc.problems)
+            kinds = prompt.fields()
+        except ValueError as exc:
+            problems.append(Problem(path, line, f"bad placeholder: {exc}", key=str(name)))
             continue
-        if not isinstance(doc, Mapping):
-            problems.append(Problem(path, 1, "expected a mapping of prompt name to text"))
-            continue
-        prompts: dict[str, PromptText] = {}
-        for name, text in doc.items():
-            line = line_of(doc, [name])
-            if not isinstance(text, str) or not text.strip():
-                problems.append(Problem(path, line, "expected a non-empty text", key=str(name)))
-                continue
-            prompt = PromptText(text.strip(), path, line)
-            try:
-                kinds = prompt.fields()
-            except ValueError as exc:
-                problems.append(Problem(path, line, f"bad placeholder: {exc}", key=str(name)))
-                continue
-            for field, kind in kinds:
-                if kind not in VALUE_KINDS and kind not in _OWN_KINDS:
-                    problems.append(
-                        Problem(
-                            path,
-                            line,
-                            f"placeholder '{field}': unknown kind '{kind}' "
-                            f"(kinds: {', '.join(sorted(VALUE_KINDS | _OWN_KINDS))})",
-                            key=str(name),
-                        )
+        for field, kind in kinds:
+            if kind not in VALUE_KINDS and kind not in _OWN_KINDS:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"placeholder '{field}': unknown kind '{kind}' "
+                        f"(kinds: {', '.join(sorted(VALUE_KINDS | _OWN_KINDS))})",
+                        key=str(name),
                     )
-            prompts[str(name)] = prompt
-        by_language[language] = prompts
-    # Every prompt must exist in every language, with the same values in it.
+                )
+        prompts[str(name)] = prompt
+    return prompts
+
+
+def _check_twins(by_language: Mapping[str, Mapping[str, PromptText]]) -> list[Problem]:
+    """Every prompt must exist in every language, with the same values in it."""
+    problems: list[Problem] = []
     for language, prompts in by_language.items():
         for other, other_prompts in by_language.items():
             if other == language:
@@ -139,9 +153,7 @@ def load_prompts(prompts_dir: Path) -> PromptCatalog:
                             key=name,
                         )
                     )
-    if problems:
-        raise FlowConfigError(problems)
-    return PromptCatalog(by_language)
+    return problems
 
 
 def _safe_fields(prompt: PromptText) -> set[tuple[str, str]]:

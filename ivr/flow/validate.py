@@ -7,11 +7,18 @@ from typing import TYPE_CHECKING
 
 from ivr.flow import schema
 from ivr.flow.actions.base import Action
+from ivr.flow.nodes.action import ActionNode
+from ivr.flow.nodes.collect import CollectNode
+from ivr.flow.nodes.goto import GotoNode
+from ivr.flow.nodes.menu import MenuNode
 from ivr.flow.problems import Problem, did_you_mean
 from ivr.flow.prompts import PromptCatalog
+from ivr.flow.variables import check_variables
 
 if TYPE_CHECKING:
     from ivr.flow.flowset import Flow
+
+_ProblemAt = Callable[..., Problem]
 
 
 def check_graph(
@@ -26,6 +33,8 @@ def check_graph(
     problems: list[Problem] = []
     for flow in flows.values():
         problems.extend(_check_flow(flow, flows, prompts, actions, all_loaded))
+    if not problems:  # variables are traced only through a graph whose targets all exist
+        problems.extend(check_variables(flows, prompts, actions))
     return problems
 
 
@@ -47,70 +56,92 @@ def _check_flow(
             "start",
         )
     for name, node in flow.nodes.items():
-        for key, target in node.targets().items():
-            if target not in flow.nodes:
-                yield problem(
-                    name,
-                    key,
-                    f"unknown node '{target}'{did_you_mean(target, flow.nodes)}",
-                    "nodes",
-                    name,
-                    *key.split("."),
-                )
-        for key, prompt in schema.prompt_fields(node).items():
-            if prompt not in prompts.names():
-                yield problem(
-                    name,
-                    key,
-                    f"unknown prompt '{prompt}'{did_you_mean(prompt, prompts.names())}",
-                    "nodes",
-                    name,
-                    key,
-                )
-        if isinstance(node, schema.GotoNode):
-            target_flow = flows.get(node.flow)
-            if target_flow is None:
-                if all_loaded:
-                    yield problem(
-                        name,
-                        "flow",
-                        f"unknown flow '{node.flow}'{did_you_mean(node.flow, flows)}",
-                        "nodes",
-                        name,
-                        "flow",
-                    )
-            elif node.node is not None and node.node not in target_flow.nodes:
-                yield problem(
-                    name,
-                    "node",
-                    f"flow '{node.flow}' has no node '{node.node}'"
-                    f"{did_you_mean(node.node, target_flow.nodes)}",
-                    "nodes",
-                    name,
-                    "node",
-                )
-        action_name = (
-            node.action
-            if isinstance(node, schema.ActionNode)
-            else node.validate_with
-            if isinstance(node, schema.CollectNode)
-            else None
-        )
-        if action_name is not None:
-            yield from _check_action(problem, name, node, action_name, actions)
-        if isinstance(node, schema.MenuNode) and node.phrases:
-            yield from _check_phrases(problem, name, node)
-        if isinstance(node, schema.CollectNode) and node.min_digits > node.max_digits:
-            yield problem(name, "min_digits", "larger than max_digits", "nodes", name, "min_digits")
+        yield from _check_node(problem, flow, flows, prompts, actions, all_loaded, name, node)
     for name in sorted(set(flow.nodes) - _reachable(flow)):
         yield problem(name, None, "unreachable: no path leads here from start", "nodes", name)
 
 
-def _check_action(
-    problem: object, name: str, node: schema._Node, action_name: str, actions: Mapping[str, Action]
+def _check_node(
+    problem: _ProblemAt,
+    flow: Flow,
+    flows: Mapping[str, Flow],
+    prompts: PromptCatalog,
+    actions: Mapping[str, Action],
+    all_loaded: bool,
+    name: str,
+    node: schema.NodeModel,
 ) -> Iterator[Problem]:
-    assert callable(problem)
-    key = "action" if isinstance(node, schema.ActionNode) else "validate"
+    for key, target in node.targets().items():
+        if target not in flow.nodes:
+            yield problem(
+                name,
+                key,
+                f"unknown node '{target}'{did_you_mean(target, flow.nodes)}",
+                "nodes",
+                name,
+                *key.split("."),
+            )
+    for key, prompt in schema.prompt_fields(node).items():
+        if prompt not in prompts.names():
+            yield problem(
+                name,
+                key,
+                f"unknown prompt '{prompt}'{did_you_mean(prompt, prompts.names())}",
+                "nodes",
+                name,
+                key,
+            )
+    if isinstance(node, GotoNode):
+        yield from _check_goto(problem, flows, all_loaded, name, node)
+    action_name = (
+        node.action
+        if isinstance(node, ActionNode)
+        else node.validate_with
+        if isinstance(node, CollectNode)
+        else None
+    )
+    if action_name is not None:
+        yield from _check_action(problem, name, node, action_name, actions)
+    if isinstance(node, MenuNode) and node.phrases:
+        yield from _check_phrases(problem, name, node)
+    if isinstance(node, CollectNode) and node.min_digits > node.max_digits:
+        yield problem(name, "min_digits", "larger than max_digits", "nodes", name, "min_digits")
+
+
+def _check_goto(
+    problem: _ProblemAt, flows: Mapping[str, Flow], all_loaded: bool, name: str, node: GotoNode
+) -> Iterator[Problem]:
+    target_flow = flows.get(node.flow)
+    if target_flow is None:
+        if all_loaded:
+            yield problem(
+                name,
+                "flow",
+                f"unknown flow '{node.flow}'{did_you_mean(node.flow, flows)}",
+                "nodes",
+                name,
+                "flow",
+            )
+    elif node.node is not None and node.node not in target_flow.nodes:
+        yield problem(
+            name,
+            "node",
+            f"flow '{node.flow}' has no node '{node.node}'"
+            f"{did_you_mean(node.node, target_flow.nodes)}",
+            "nodes",
+            name,
+            "node",
+        )
+
+
+def _check_action(
+    problem: _ProblemAt,
+    name: str,
+    node: schema.NodeModel,
+    action_name: str,
+    actions: Mapping[str, Action],
+) -> Iterator[Problem]:
+    key = "action" if isinstance(node, ActionNode) else "validate"
     action = actions.get(action_name)
     if action is None:
         yield problem(
@@ -122,7 +153,7 @@ def _check_action(
             key,
         )
         return
-    if isinstance(node, schema.CollectNode):
+    if isinstance(node, CollectNode):
         if "ok" not in action.outcomes:
             yield problem(
                 name,
@@ -133,7 +164,7 @@ def _check_action(
                 key,
             )
         return
-    assert isinstance(node, schema.ActionNode)
+    assert isinstance(node, ActionNode)
     for outcome in sorted(set(node.outcomes) - action.outcomes):
         yield problem(
             name,
@@ -156,10 +187,9 @@ def _check_action(
         )
 
 
-_ProblemAt = Callable[..., Problem]
 
 
-def _check_phrases(problem: _ProblemAt, name: str, node: schema.MenuNode) -> Iterator[Problem]:
+def _check_phrases(problem: _ProblemAt, name: str, node: MenuNode) -> Iterator[Problem]:
     """Spoken answers: each names a real option and a known language, none empty or ambiguous."""
     here = ("nodes", name, "phrases")
     owner: dict[tuple[str, str], str] = {}  # (language, phrase) → option, to find duplicates

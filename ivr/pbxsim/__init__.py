@@ -5,7 +5,7 @@ Never imported by the production path.
 
 from ivr.pbxsim.call import asterisk_environment, simulate_call
 from ivr.pbxsim.caller import HANG_UP, SILENCE, Caller, Response, parse_response
-from ivr.pbxsim.commands import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig
+from ivr.pbxsim.config import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig
 from ivr.pbxsim.sounds import Sound, SoundLibrary
 from ivr.pbxsim.transcript import (
     AppRun,

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 from ivr.agi.codec import format_env, split_command
 from ivr.pbxsim.caller import Caller, Response
-from ivr.pbxsim.commands import AgiEmulator, PbxConfig
+from ivr.pbxsim.commands import AgiEmulator
+from ivr.pbxsim.config import PbxConfig
 from ivr.pbxsim.transcript import CallTranscript, EndReason, Event, Exchange
 
 _call_numbers = itertools.count(1)

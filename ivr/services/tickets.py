@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ivr.db.enums import OutageStatus, TicketStatus, TicketType
 from ivr.db.models import Outage, Ticket, TicketCounter, TicketEvent
 from ivr.db.session import Database
+from ivr.masking import mask_account
 from ivr.services.errors import NotFound, ValidationError, parse_choice
-from ivr.services.phones import mask_account
 from ivr.services.workdays import add_working_days
 
 log = logging.getLogger(__name__)

@@ -37,6 +37,13 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+def forget_lookups() -> None:
+    """Forget the days already looked up and the years already warned about: the next lookup
+    reads the calendar (and warns about a year it does not cover) afresh."""
+    is_working_day.cache_clear()
+    _warned_years.clear()
+
+
 def add_working_days(start: datetime, n: int, tz: tzinfo) -> datetime:
     """The moment `n` working days after `start`: the same clock time in `tz`, `n` working days on.
 

@@ -77,6 +77,12 @@ class EspeakSynthesizer:
     def from_settings(cls, settings: Settings, *, workers: int = 1) -> EspeakSynthesizer:
         return cls(settings.prompt_cache_dir, timeout=settings.tts_timeout, workers=workers)
 
+    @property
+    def workers(self) -> tuple[TtsWorker, ...]:
+        """The engine's worker processes, each rendering one prompt at a time; one that is
+        wedged or dead is replaced by its next render."""
+        return tuple(self._workers)
+
     async def render(self, text: str, language: str) -> Path:
         voice = self._voice(language)
         engine = await self.engine_version()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
-from ivr.services.health import DatabaseHealth
+from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.services.staff import StaffServices
 from ivr.web import routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
@@ -21,20 +20,20 @@ from ivr.web.encode import respond
 class HealthSource:
     """What /api/health reports, handed in so the web layer never reaches into the call layer."""
 
+    database: Callable[[], Awaitable[str]]  # "up" or "down: <error type>"
     flows: FlowRegistry
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
-DATABASE_KEY = web.AppKey("database", DatabaseHealth)
 CALLS_KEY = web.AppKey("calls", CallLog)
 
 
 @allow(PUBLIC)
 async def get_health(request: web.Request) -> web.Response:
     source = request.app[HEALTH_KEY]
-    database = await request.app[DATABASE_KEY].status()
+    database = await source.database()
     flows_error = source.flows.last_error
     body = {
         "status": "ok" if database == "up" else "degraded",
@@ -56,13 +55,12 @@ async def get_call(request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    services: StaffServices, *, health: HealthSource, pbx: LivePbx | None = None
+    services: HotlineServices, *, health: HealthSource, pbx: LivePbx | None = None
 ) -> web.Application:
     """`pbx`: live queue state and agent control (None: AMI not configured)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = services.tokens
     app[HEALTH_KEY] = health
-    app[DATABASE_KEY] = services.database
     app[CALLS_KEY] = services.calls
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)

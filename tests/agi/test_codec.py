@@ -170,7 +170,7 @@ def test_injection_attempts_stay_one_word(value: str) -> None:
     assert split_command(line[:-1]) == ["SET", "VARIABLE", "IVR_NAME", value]
 
 
-_SAFE_TEXT = st.text(st.characters(blacklist_characters="\r\n\0", blacklist_categories=("Cs",)))
+_SAFE_TEXT = st.text(st.characters(exclude_characters="\r\n\0", exclude_categories=["Cs"]))
 
 
 @given(st.lists(_SAFE_TEXT, max_size=6))

@@ -4,7 +4,7 @@ end in."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -60,7 +60,8 @@ async def test_errors_are_the_ports_own(
     service: tuple[AmiService, AmiSimulator], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ami, sim = service
-    unknown = AgentInfo("A009", "X", "8009", frozenset(), frozenset(), ranked_skills=("night",))
+    night = cast(Skill, "night")  # no such queue: what a stale agents row could hold
+    unknown = AgentInfo("A009", "X", "8009", frozenset(), frozenset(), ranked_skills=(night,))
     with pytest.raises(AgentDataError, match="unknown skill"):
         await ami.log_in(unknown)
     sim.pbx.queues = ()  # Asterisk answers QueueAdd with an error

@@ -141,3 +141,58 @@ def test_cli_exit_codes(copy: tuple[Path, Path]) -> None:
                               "--prompts-dir", str(prompts)])
     assert bad.exit_code == 1
     assert "did you mean 'create'?" in bad.output
+
+
+# --- variables: every value a node reads is set on some path to it ----------------------------
+
+
+def test_bill_figures_said_where_no_path_looked_them_up(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    # The greeting comes before any bill lookup on every path: the figures are not there yet.
+    edit(flows / "hotline.yaml", "    prompt: greeting\n", "    prompt: bill_summary\n")
+    line = line_of(flows / "hotline.yaml", "    prompt: bill_summary")
+    where = f"{flows / 'hotline.yaml'}:{line}: node 'greeting': prompt: prompt 'bill_summary'"
+    assert problems(flows, prompts) == [
+        f"{where} says '{{{value}}}', which no path to this node sets"
+        for value in ("balance", "bill_amount", "bill_due", "bill_kwh")
+    ]
+
+
+def test_a_branch_on_a_variable_nothing_sets(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "repair.yaml", "var: ticket_linked_outage", "var: ticket_linked_outgae")
+    line = line_of(flows / "repair.yaml", "var: ticket_linked_outgae")
+    assert problems(flows, prompts) == [
+        f"{flows / 'repair.yaml'}:{line}: node 'linked': var: "
+        "variable 'ticket_linked_outgae' is not set on any path to this node"
+    ]
+
+
+def test_a_queue_variable_nothing_sets(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "person.yaml", 'queue: "{person_queue}"', 'queue: "{persn_queue}"')
+    line = line_of(flows / "person.yaml", "persn_queue")
+    assert problems(flows, prompts) == [
+        f"{flows / 'person.yaml'}:{line}: node 'to_queue': queue: "
+        "variable 'persn_queue' is not set on any path to this node"
+    ]
+
+
+def test_a_work_order_number_read_before_any_work_order(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    # Reading the number back is fine after the ticket node; at the greeting there is none yet.
+    edit(flows / "hotline.yaml", "    prompt: greeting\n", "    prompt: ticket_created\n")
+    line = line_of(flows / "hotline.yaml", "    prompt: ticket_created")
+    found = problems(flows, prompts)
+    assert (f"{flows / 'hotline.yaml'}:{line}: node 'greeting': prompt: prompt 'ticket_created' "
+            "says '{ticket_number}', which no path to this node sets") in found
+
+
+def test_a_value_set_by_a_flow_authors_set_node_counts(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    # `person_queue` comes from YAML in the bill flow; without choose_person it must still pass.
+    flow_set = load_flow_set(flows, prompts)
+    assert "person" in flow_set.flows
+    edit(flows / "person.yaml", 'queue: "{person_queue}"', 'queue: "{fault_type}"')
+    # fault_type is set by the repair flow's set nodes, which reach the person flow by goto.
+    assert load_flow_set(flows, prompts).version != flow_set.version

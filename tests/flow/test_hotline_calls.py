@@ -352,6 +352,32 @@ async def test_a_failure_inside_a_flow_apologises_and_transfers(
     assert {"error": "ConnectionError"} in [e.data for e in record.events if e.kind == "error"]
 
 
+async def test_a_failure_is_logged_with_the_failing_nodes_file_and_line(
+    call: Dial,
+    hotline: Hotline,
+    db: Database,
+    add_customer: CustomerFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await add_customer()
+    await add_bills(db)
+
+    async def broken(account: str) -> None:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(hotline.runner.services.bills, "summary", broken)
+    t = await call("3")
+    flows_dir = hotline.settings.flows_dir
+    line = next(n for n, text in enumerate((flows_dir / "bill.yaml").read_text().splitlines(), 1)
+                if text == "  summary:")
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and "failed at" in r.message]
+    assert [r.getMessage() for r in failures] == [
+        f"call {t.uniqueid} failed at {flows_dir / 'bill.yaml'}:{line} "
+        "(node 'summary' of flow 'bill')"
+    ]
+
+
 async def test_unknown_agi_script_still_reaches_a_person(hotline: Hotline) -> None:
     from ivr.pbxsim.call import simulate_call
 

@@ -16,8 +16,8 @@ import pytest
 from ivr.app import Hotline, start_hotline
 from ivr.db.session import Database
 from ivr.flow.flowset import load_flow_set
+from ivr.flow.nodes.menu import MenuNode
 from ivr.flow.problems import FlowConfigError
-from ivr.flow.schema import MenuNode
 from ivr.pbxsim.call import simulate_call
 from ivr.pbxsim.transcript import CallTranscript
 from ivr.services.calls import CallRecord

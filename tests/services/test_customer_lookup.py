@@ -16,6 +16,7 @@ async def test_by_phone_normalises_the_caller_id(db: Database, add_customer: Add
     for raw in ("13800138000", "+8613800138000", "008613800138000", "8613800138000"):
         found = await customers.by_phone(raw)
         assert found is not None and found.account == "5100012345", raw
+    assert found is not None
     assert found.customer_class is CustomerClass.RESIDENTIAL
     assert found.language is Language.ZH_CN
     assert found.key_customer and found.manager_phone == "+8613912345678"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.services.phones import is_e164, mask_account, mask_phone, normalize_phone
+from ivr.masking import mask_account, mask_phone
+from ivr.services.phones import is_e164, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -10,22 +10,29 @@ from ivr.db.enums import TicketStatus, TicketType
 from ivr.db.session import Database
 from ivr.services.errors import NotFound, ValidationError
 from ivr.services.outages import OutageInput, Outages
-from ivr.services.tickets import Tickets
+from ivr.services.tickets import TicketInfo, Tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Tuesday 30 Sep 2025, 10:00 in Beijing: the eve of National Day.
 EVE = datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)
 
 
-async def open_repair(tickets: Tickets, **overrides: object) -> object:
-    values: dict[str, object] = {
-        "account": "5100012345",
-        "caller": "+8613800138000",
-        "description": "no power at home",
-        "call_uniqueid": "1700000000.1",
-        "now": EVE,
-    } | overrides
-    return await tickets.open("repair", **values)  # type: ignore[arg-type]
+async def open_repair(
+    tickets: Tickets,
+    *,
+    account: str = "5100012345",
+    call_uniqueid: str = "1700000000.1",
+    outage_id: str | None = None,
+) -> TicketInfo:
+    return await tickets.open(
+        "repair",
+        account=account,
+        caller="+8613800138000",
+        description="no power at home",
+        call_uniqueid=call_uniqueid,
+        outage_id=outage_id,
+        now=EVE,
+    )
 
 
 async def test_numbers_carry_type_local_date_and_daily_sequence(db: Database) -> None:
@@ -74,7 +81,7 @@ async def test_complaint_deadlines_use_working_days(db: Database) -> None:
     assert ticket.resolve_due == datetime(2025, 10, 16, 10, 0, tzinfo=SHANGHAI)
     assert ticket.status is TicketStatus.OPEN
     repair = await open_repair(Tickets(db))
-    assert repair.contact_due is None and repair.resolve_due is None  # type: ignore[attr-defined]
+    assert repair.contact_due is None and repair.resolve_due is None
 
 
 async def test_repair_linked_to_a_known_active_outage_only(db: Database) -> None:
@@ -91,9 +98,9 @@ async def test_repair_linked_to_a_known_active_outage_only(db: Database) -> None
     linked = await open_repair(tickets, outage_id="F1")
     restored = await open_repair(tickets, outage_id="F0")
     unknown = await open_repair(tickets, outage_id="nope")
-    assert linked.outage_id == "F1"  # type: ignore[attr-defined]
-    assert restored.outage_id is None and unknown.outage_id is None  # type: ignore[attr-defined]
-    assert "F1" in linked.history[0].note  # type: ignore[attr-defined]
+    assert linked.outage_id == "F1"
+    assert restored.outage_id is None and unknown.outage_id is None
+    assert "F1" in linked.history[0].note
 
 
 async def test_get_search_close_and_history(db: Database) -> None:
@@ -103,23 +110,23 @@ async def test_get_search_close_and_history(db: Database) -> None:
     complaint = await tickets.open(
         "complaint", account="5100012345", caller=None, description="x", call_uniqueid=None, now=EVE
     )
-    assert (await tickets.get(repair.number)) == repair  # type: ignore[attr-defined]
-    assert (await tickets.get(repair.number.lower())) == repair  # type: ignore[attr-defined]
-    assert (await tickets.get(repair.id)) == repair  # type: ignore[attr-defined]
-    assert (await tickets.get(str(repair.id))) == repair  # type: ignore[attr-defined]
+    assert (await tickets.get(repair.number)) == repair
+    assert (await tickets.get(repair.number.lower())) == repair
+    assert (await tickets.get(repair.id)) == repair
+    assert (await tickets.get(str(repair.id))) == repair
     assert await tickets.get("R20990101-0001") is None
 
     mine = await tickets.search(account="5100012345")
-    assert {t.number for t in mine} == {repair.number, complaint.number}  # type: ignore[attr-defined]
+    assert {t.number for t in mine} == {repair.number, complaint.number}
     assert [t.number for t in await tickets.search(type="complaint")] == [complaint.number]
     assert len(await tickets.search(status="open")) == 3
     assert [t.number for t in await tickets.search(account="5100099999", type="repair")] == [
-        other.number  # type: ignore[attr-defined]
+        other.number
     ]
 
     later = EVE + timedelta(hours=2)
-    await tickets.start_work(repair.number, by="a1001", now=EVE + timedelta(hours=1))  # type: ignore[attr-defined]
-    closed = await tickets.close(repair.number, "  fuse replaced  ", by="a1001", now=later)  # type: ignore[attr-defined]
+    await tickets.start_work(repair.number, by="a1001", now=EVE + timedelta(hours=1))
+    closed = await tickets.close(repair.number, "  fuse replaced  ", by="a1001", now=later)
     assert closed.status is TicketStatus.CLOSED
     assert closed.closed_at == later and closed.resolution == "fuse replaced"
     assert [(e.from_status, e.to_status, e.by) for e in closed.history] == [
@@ -130,9 +137,9 @@ async def test_get_search_close_and_history(db: Database) -> None:
     assert [t.number for t in await tickets.search(status="closed")] == [closed.number]
 
     with pytest.raises(ValidationError, match="already closed"):
-        await tickets.close(repair.number, "again", by="a1001")  # type: ignore[attr-defined]
+        await tickets.close(repair.number, "again", by="a1001")
     with pytest.raises(ValidationError) as excinfo:
-        await tickets.close(other.number, "  ", by="a1001")  # type: ignore[attr-defined]
+        await tickets.close(other.number, "  ", by="a1001")
     assert excinfo.value.field == "resolution"
     with pytest.raises(NotFound):
         await tickets.close("R20990101-0001", "done", by="a1001")
@@ -155,6 +162,6 @@ async def test_fifty_concurrent_opens_get_fifty_numbers(db: Database) -> None:
     opened = await asyncio.gather(
         *(open_repair(tickets, call_uniqueid=f"1700000000.{i}") for i in range(50))
     )
-    numbers = sorted(t.number for t in opened)  # type: ignore[attr-defined]
+    numbers = sorted(t.number for t in opened)
     assert numbers == [f"R20250930-{i:04d}" for i in range(1, 51)]
     assert len(await tickets.search(limit=100)) == 50

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.services import workdays
-from ivr.services.workdays import add_working_days, is_working_day
+from ivr.services.workdays import add_working_days
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -51,8 +51,7 @@ def test_days_are_counted_in_the_hotline_zone() -> None:
 def test_years_past_the_calendar_count_weekdays_and_warn_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    workdays._warned_years.discard(2031)
-    is_working_day.cache_clear()
+    workdays.forget_lookups()
     with caplog.at_level(logging.WARNING, logger="ivr.services.workdays"):
         friday = at(2031, 1, 3)
         assert add_working_days(friday, 1, SHANGHAI) == at(2031, 1, 6)

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import wave
 from pathlib import Path
 
@@ -54,7 +55,7 @@ async def test_concurrent_requests_for_one_text_render_once(tmp_path: Path) -> N
 
 async def test_wedged_engine_is_killed_and_replaced(tmp_path: Path) -> None:
     async with EspeakSynthesizer(tmp_path, timeout=0.3) as synth:
-        worker = synth._workers[0]
+        worker = synth.workers[0]
         worker.command = ("sleep", "60")  # a worker that never answers
         with pytest.raises(TtsError, match=r"did not finish within 0\.3 s"):
             await synth.render("Hello.", "en-US")
@@ -68,12 +69,18 @@ async def test_wedged_engine_is_killed_and_replaced(tmp_path: Path) -> None:
 async def test_worker_that_dies_fails_the_render_and_restarts(tmp_path: Path) -> None:
     async with EspeakSynthesizer(tmp_path) as synth:
         await synth.render("One.", "en-US")
-        worker = synth._workers[0]
-        assert worker._proc is not None
-        worker._proc.kill()
-        await worker._proc.wait()
+        worker = synth.workers[0]
+        dead = worker.pid
+        assert dead is not None
+        os.kill(dead, signal.SIGKILL)
+        async with asyncio.timeout(10):
+            # Until the exit is noticed (visible only by polling): then the render finds the
+            # worker dead before using it.
+            while worker.pid is not None:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
         base = await synth.render("Two.", "en-US")  # a fresh worker is started
         assert base.with_suffix(".txt").read_text() == "Two.\n"
+        assert worker.pid not in (None, dead)
 
 
 async def test_unknown_language_is_an_error(tmp_path: Path) -> None:

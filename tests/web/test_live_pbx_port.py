@@ -15,6 +15,8 @@ from ivr.db.session import Database
 from ivr.flow.registry import FlowRegistry
 from ivr.importer import import_csv
 from ivr.services.agents import AgentInfo
+from ivr.services.health import DatabaseHealth
+from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import (
     AgentDataError,
     AgentNotLoggedIn,
@@ -25,7 +27,6 @@ from ivr.services.pbx import (
     PbxUnavailable,
     QueueView,
 )
-from ivr.services.staff import StaffServices
 from ivr.services.tokens import Tokens
 from ivr.web.app import HealthSource, create_web_app
 from tests.ami_hotline import AGENTS_CSV
@@ -76,8 +77,13 @@ async def api(db: Database, tmp_path: Path) -> AsyncIterator[tuple[FakePbx, Any]
     token = await Tokens(db).create("supervisor", "boss")
     pbx = FakePbx()
     port: LivePbx = pbx  # the fake is checked against the interface like the AMI service
-    health = HealthSource(flows=FlowRegistry(FLOWS, PROMPTS), live_calls=lambda: 0)
-    app = create_web_app(StaffServices.from_database(db, "Asia/Shanghai"), health=health, pbx=port)
+    health = HealthSource(
+        database=DatabaseHealth(db).status,
+        flows=FlowRegistry(FLOWS, PROMPTS),
+        live_calls=lambda: 0,
+    )
+    services = HotlineServices.build(db, timezone="Asia/Shanghai", ring_seconds=5)
+    app = create_web_app(services, health=health, pbx=port)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ivr.flow.actions.base import Action
-from ivr.services.customers import CustomerInfo
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
+
+_BILL = frozenset({"balance", "bill_amount", "bill_kwh", "bill_due"})
+_PAYMENT = frozenset({"payment_amount", "payment_date"})
 
 
 class NotVerified(Exception):
@@ -16,12 +18,9 @@ class NotVerified(Exception):
 
 
 async def bill_summary(ctx: CallContext) -> str:
-    customer = ctx.vars.get("customer")
+    customer = ctx.customer
     # Privacy rule: nothing of an account is read to a caller not verified for that account.
-    if (
-        not isinstance(customer, CustomerInfo)
-        or ctx.vars.get("verified_account") != customer.account
-    ):
+    if customer is None or not ctx.is_verified:
         raise NotVerified("bill_summary asked for an unverified caller")
     summary = await ctx.services.bills.summary(customer.account)
     ctx.record("lookup", what="bill", found=summary.last_bill is not None)
@@ -48,5 +47,6 @@ BILLING_ACTIONS = (
         frozenset({"ok", "no_payment", "no_bills"}),
         bill_summary,
         "balance, last bill and last payment of the verified account",
+        sets={"ok": _BILL | _PAYMENT, "no_payment": _BILL},
     ),
 )

@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ivr.flow.actions.base import Action
-from ivr.services.customers import CustomerInfo
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
 
-
-def _adopt(ctx: CallContext, customer: CustomerInfo) -> None:
-    ctx.vars["customer"] = customer
-    ctx.vars["address"] = customer.address
-    ctx.account = customer.account
+# Values a verified caller's prompts may use (CallContext.values gives them only then).
+VERIFIED_VALUES = frozenset({"address"})
 
 
 async def identify_caller(ctx: CallContext) -> str:
@@ -24,9 +20,8 @@ async def identify_caller(ctx: CallContext) -> str:
     ctx.record("lookup", what="caller_id", found=customer is not None)
     if customer is None:
         return "not_found"
-    _adopt(ctx, customer)
-    ctx.vars["verified_account"] = customer.account
-    if not ctx.vars.get("language_chosen"):
+    ctx.identify(customer, verified=True)
+    if not ctx.language_chosen:
         ctx.language = customer.language
     return "found"
 
@@ -42,35 +37,30 @@ async def lookup_account(ctx: CallContext) -> str:
     ctx.record("lookup", what="account", found=customer is not None)
     if customer is None:
         return "not_found"
-    _adopt(ctx, customer)
+    ctx.identify(customer, verified=False)
     return "ok"
 
 
 async def verify_last4(ctx: CallContext) -> str:
     """The last four digits of the registered phone (`last4`) verify the caller for the account."""
-    customer = ctx.vars.get("customer")
+    customer = ctx.customer
     digits = str(ctx.vars.get("last4", ""))
-    ok = isinstance(customer, CustomerInfo) and await ctx.services.customers.verify_last4(
+    ok = customer is not None and await ctx.services.customers.verify_last4(
         customer.account, digits
     )
     ctx.record("verification", method="last4", ok=ok)
-    if not ok:
+    if not ok or customer is None:
         return "mismatch"
-    assert isinstance(customer, CustomerInfo)
-    ctx.vars["verified_account"] = customer.account
+    ctx.identify(customer, verified=True)
     return "ok"
 
 
 async def check_identified(ctx: CallContext) -> str:
-    return "known" if isinstance(ctx.vars.get("customer"), CustomerInfo) else "unknown"
+    return "known" if ctx.customer is not None else "unknown"
 
 
 async def check_verified(ctx: CallContext) -> str:
-    customer = ctx.vars.get("customer")
-    verified = isinstance(customer, CustomerInfo) and (
-        ctx.vars.get("verified_account") == customer.account
-    )
-    return "verified" if verified else "unverified"
+    return "verified" if ctx.is_verified else "unverified"
 
 
 IDENTIFY_ACTIONS = (
@@ -79,6 +69,7 @@ IDENTIFY_ACTIONS = (
         frozenset({"found", "not_found"}),
         identify_caller,
         "match the caller id to a customer",
+        sets={"found": VERIFIED_VALUES},
     ),
     Action(
         "lookup_account",
@@ -91,6 +82,7 @@ IDENTIFY_ACTIONS = (
         frozenset({"ok", "mismatch"}),
         verify_last4,
         "verify the caller by the last four digits of the registered phone (last4)",
+        sets={"ok": VERIFIED_VALUES},
     ),
     Action(
         "check_identified",
@@ -103,5 +95,6 @@ IDENTIFY_ACTIONS = (
         frozenset({"verified", "unverified"}),
         check_verified,
         "whether the caller may hear the account's details",
+        sets={"verified": VERIFIED_VALUES},
     ),
 )

@@ -6,7 +6,6 @@ from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from ivr.flow.actions.base import Action
-from ivr.services.customers import CustomerInfo
 from ivr.services.outages import OutageInfo
 
 if TYPE_CHECKING:
@@ -37,8 +36,8 @@ async def find_outages(ctx: CallContext) -> str:
     Sets `outages_active`, `outages_active_no_eta` (dispatch has given no restoration time
     yet), `outages_planned` and `outages_planned_no_end`: lists a `say` node reads `for_each`.
     """
-    customer = ctx.vars.get("customer")
-    if not isinstance(customer, CustomerInfo):
+    customer = ctx.customer
+    if customer is None:
         raise LookupError("find_outages needs an identified customer")
     report = await ctx.services.outages.affecting(customer)  # now; cached in a storm
     active, active_no_eta = _spoken(report.active, ctx.tz, "since", "eta")
@@ -66,5 +65,11 @@ OUTAGE_ACTIONS = (
         frozenset({"active", "planned", "none"}),
         find_outages,
         "outages affecting the identified premises",
+        lists={
+            "outages_active": frozenset({"outage_kind", "since", "eta"}),
+            "outages_active_no_eta": frozenset({"outage_kind", "since"}),
+            "outages_planned": frozenset({"outage_kind", "starts", "ends"}),
+            "outages_planned_no_end": frozenset({"outage_kind", "starts"}),
+        },
     ),
 )

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ivr.asterisk_names import FALLBACK_QUEUE, PRIORITY_KEY_CUSTOMER
 from ivr.flow.actions.base import Action
-from ivr.services.customers import CustomerInfo
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
 
-KEY_CUSTOMER_PRIORITY = 5
-
 
 async def choose_person(ctx: CallContext) -> str:
     """Key customers get queue priority, and their customer manager first when they have one."""
-    ctx.vars.setdefault("person_queue", "general")
-    customer = ctx.vars.get("customer")
+    ctx.vars.setdefault("person_queue", FALLBACK_QUEUE)
+    customer = ctx.customer
     # Only a caller verified for the account (caller id, or account and last four digits) is
     # treated as that key customer: a typed-in account number alone proves nothing.
-    verified = isinstance(customer, CustomerInfo) and (
-        ctx.vars.get("verified_account") == customer.account)
-    if isinstance(customer, CustomerInfo) and customer.key_customer and verified:
-        ctx.vars["queue_priority"] = max(
-            int(ctx.vars.get("queue_priority", 0)), KEY_CUSTOMER_PRIORITY
-        )
+    if customer is not None and customer.key_customer and ctx.is_verified:
+        ctx.queue_priority = max(ctx.queue_priority, PRIORITY_KEY_CUSTOMER)
         if customer.manager_phone:
             ctx.vars["manager_phone"] = customer.manager_phone
             ctx.record("route", choice="customer_manager_offered")
@@ -39,5 +33,7 @@ ROUTING_ACTIONS = (
         frozenset({"manager", "queue"}),
         choose_person,
         "key customer's manager first, else the queue for the caller's context",
+        sets={"manager": frozenset({"person_queue", "manager_phone"}),
+              "queue": frozenset({"person_queue"})},
     ),
 )

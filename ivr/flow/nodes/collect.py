@@ -1,8 +1,38 @@
+"""`collect`: digits (ended by `#` or `max_digits`) into a variable, checked by an action."""
+
 from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
 
 from ivr.flow.actions import ACTIONS
 from ivr.flow.context import CallContext
-from ivr.flow.schema import CollectNode
+from ivr.flow.schema import NodeModel
+
+
+class CollectNode(NodeModel):
+    type: Literal["collect"]
+    prompt: str
+    into: str
+    min_digits: int = Field(default=1, ge=1, le=32)
+    max_digits: int = Field(default=32, ge=1, le=32)
+    timeout: float = Field(default=8.0, gt=0, le=60)
+    tries: int = Field(default=3, ge=1, le=9)
+    validate_with: str | None = Field(default=None, alias="validate")  # action: outcome ok = accept
+    invalid_prompt: str = "invalid_entry"
+    no_input_prompt: str = "no_input"
+    next: str
+    on_fail: str
+
+    def targets(self) -> dict[str, str]:
+        return {"next": self.next, "on_fail": self.on_fail}
+
+    def sets(self, key: str) -> frozenset[str]:
+        if key != "next":
+            return frozenset()
+        validator = ACTIONS.get(self.validate_with) if self.validate_with else None
+        return frozenset({self.into}) | (validator.sets_on("ok") if validator else frozenset())
 
 
 async def run(node: CollectNode, ctx: CallContext) -> str | None:

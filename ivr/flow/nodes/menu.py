@@ -9,16 +9,50 @@ answer heard with low confidence is confirmed with a key before it is acted on.
 from __future__ import annotations
 
 import logging
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.context import CallContext
-from ivr.flow.schema import DIGITS, MenuNode
+from ivr.flow.schema import DIGITS, NodeModel, single_keys
 from ivr.flow.speech_input import Answer, CallSpeech, SpokenChoice
 
 log = logging.getLogger(__name__)
 
 SPEECH_TRIES = 2  # spoken answers not understood before the keypad menu takes over
 YES = "1"
+
+
+class MenuNode(NodeModel):
+    """Ask for one key; an invalid key or silence is said and the menu repeated, `tries` times."""
+
+    type: Literal["menu"]
+    prompt: str
+    options: dict[str, str]
+    timeout: float = Field(default=5.0, gt=0, le=60)  # seconds of silence after the prompt
+    tries: int = Field(default=3, ge=1, le=9)
+    invalid_prompt: str = "invalid_key"
+    no_input_prompt: str = "no_input"
+    on_fail: str
+    # Spoken answers: option key → language → phrases. Used only where the recogniser serves
+    # the call's language; elsewhere the menu stays keypad-only. Checked in validate.py.
+    phrases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    speech_prompt: str | None = None  # the menu prompt inviting speech ("...or say repair")
+    confirm_prompt: str = "speech_confirm"  # "Did you say {choice:text}? ..."
+    not_understood_prompt: str = "speech_not_understood"
+    confirm_below: float = Field(default=0.25, ge=0, le=1)  # confidence that needs a yes
+    speech_seconds: int = Field(default=6, ge=1, le=30)  # longest answer recorded
+
+    @field_validator("options")
+    @classmethod
+    def _options_are_digits(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("a menu needs at least one option")
+        return single_keys(value, "option ")
+
+    def targets(self) -> dict[str, str]:
+        return {f"options.{k}": v for k, v in self.options.items()} | {"on_fail": self.on_fail}
 
 
 async def run(node: MenuNode, ctx: CallContext) -> str | None:

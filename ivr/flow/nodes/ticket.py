@@ -1,15 +1,45 @@
+"""`ticket`: open a work order, committed before the flow goes on so it can be read back."""
+
 from __future__ import annotations
 
 import logging
 import string
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from ivr.asterisk_names import PRIORITY_EMERGENCY, PRIORITY_NORMAL
+from ivr.db.enums import TicketType
 from ivr.flow.context import CallContext
-from ivr.flow.schema import TicketNode
-from ivr.services.customers import CustomerInfo
+from ivr.flow.schema import NodeModel, placeholders
 from ivr.services.tickets import TicketInfo
 
 log = logging.getLogger(__name__)
+
+# What a ticket node gives the prompts after it: the number to read back, the deadlines.
+TICKET_VARS = frozenset({"ticket_number", "ticket_contact_due", "ticket_resolve_due",
+                         "ticket_linked_outage"})
+
+
+class TicketNode(NodeModel):
+    type: Literal["ticket"]
+    kind: TicketType
+    description: str  # may name variables as {fault_type}
+    priority: int = Field(default=PRIORITY_NORMAL, ge=PRIORITY_NORMAL, le=PRIORITY_EMERGENCY)
+    link_outage: bool = False
+    next: str
+    # Where to go when the work order cannot be written (database down). Without it the call
+    # takes the general fallback (apology, general queue); a danger report must not wait.
+    on_error: str | None = None
+
+    def targets(self) -> dict[str, str]:
+        return {"next": self.next} | ({"on_error": self.on_error} if self.on_error else {})
+
+    def sets(self, key: str) -> frozenset[str]:
+        return TICKET_VARS if key == "next" else frozenset()
+
+    def reads(self) -> dict[str, str]:
+        return {f"description.{name}": name for name in placeholders(self.description)}
 
 
 class _Blank(dict[str, Any]):
@@ -24,7 +54,7 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
         if node.on_error is None:
             raise  # the engine's fallback: apology, then a person
         log.exception("call %s: work order (%s) not written; going on at %s",
-                      ctx.channel.uniqueid, node.kind, node.on_error)
+                      ctx.channel.uniqueid, node.kind.value, node.on_error)
         ctx.record("error", error=type(exc).__name__, during="ticket")
         return node.on_error
     # Committed by now: the number may be read back to the caller.
@@ -33,16 +63,15 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
     ctx.vars["ticket_contact_due"] = ticket.contact_due and ticket.contact_due.astimezone(ctx.tz)
     ctx.vars["ticket_resolve_due"] = ticket.resolve_due and ticket.resolve_due.astimezone(ctx.tz)
     ctx.vars["ticket_linked_outage"] = outage_id is not None
-    ctx.record(
-        "ticket", number=ticket.number, kind=node.kind, outage_id=outage_id, priority=node.priority
-    )
+    ctx.record("ticket", number=ticket.number, kind=node.kind.value, outage_id=outage_id,
+               priority=node.priority)
     return node.next
 
 
 async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | None]:
-    customer = ctx.vars.get("customer")
+    customer = ctx.customer
     outage_id = None
-    if node.link_outage and isinstance(customer, CustomerInfo):
+    if node.link_outage and customer is not None:
         # A report on premises already covered by a known outage joins it, not a new dispatch.
         outage = await ctx.services.outages.find_active_for(customer)
         outage_id = outage.id if outage is not None else None

@@ -1,0 +1,46 @@
+"""The hotline's services, built once over one database and handed to every caller of them.
+
+`ivr.app` (the composition root) builds one `HotlineServices` for the call runner, the web app
+and the dialer, so a dispatch update seen by the API clears the same outage cache calls read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivr.db.session import Database
+from ivr.services.agents import Agents
+from ivr.services.bills import Bills
+from ivr.services.calls import CallLog
+from ivr.services.customers import Customers
+from ivr.services.outage_cache import CachedOutages
+from ivr.services.outages import Outages
+from ivr.services.queue_stats import QueueStats
+from ivr.services.tickets import Tickets
+from ivr.services.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class HotlineServices:
+    customers: Customers
+    outages: Outages
+    tickets: Tickets
+    bills: Bills
+    calls: CallLog
+    agents: Agents
+    tokens: Tokens
+    queue_stats: QueueStats
+
+    @classmethod
+    def build(cls, db: Database, *, timezone: str, ring_seconds: float) -> HotlineServices:
+        return cls(
+            customers=Customers(db),
+            outages=CachedOutages(db),  # storm callers on one area share a lookup
+            tickets=Tickets(db, timezone),
+            bills=Bills(db),
+            calls=CallLog(db),
+            agents=Agents(db),
+            tokens=Tokens(db),
+            # "Answered within three rings": the service-level threshold is three ring cycles.
+            queue_stats=QueueStats(db, threshold=3 * ring_seconds),
+        )
