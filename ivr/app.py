@@ -23,6 +23,7 @@ from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
+from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
@@ -165,20 +166,13 @@ async def start_hotline(
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, services)
         health = HealthSource(
-            db=db,
+            database=DatabaseHealth(db).status,
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
             prompts_failed=hotline.prompts_failed,
         )
-        app = create_web_app(
-            db=db,
-            health=health,
-            timezone=settings.timezone,
-            ami=hotline.ami,
-            ring_seconds=settings.ring_seconds,
-            outages=services.outages,
-        )
+        app = create_web_app(services, health=health, pbx=hotline.ami)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

@@ -9,21 +9,10 @@ Repeating an action is harmless: logging in twice leaves the agent in their queu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from ivr.ami.agents_conf import AgentSeat, memberships
 from ivr.ami.client import AmiActionError, AmiClient
-
-
-class NotLoggedIn(Exception):
-    """Pause or unpause for an agent who is in no queue."""
-
-
-@dataclass(frozen=True)
-class Membership:
-    queue: str
-    penalty: int
-    added: bool  # False: the agent was already a member
+from ivr.services.pbx import AgentNotLoggedIn, Membership
 
 
 async def log_in(client: AmiClient, seat: AgentSeat) -> list[Membership]:
@@ -67,5 +56,5 @@ async def set_paused(client: AmiClient, seat: AgentSeat, paused: bool, reason: s
         await client.queue_pause(seat.interface, paused, reason=reason if paused else "")
     except AmiActionError as exc:
         if "not found" in exc.message.lower():
-            raise NotLoggedIn(f"agent {seat.agent} is not logged in to any queue") from None
+            raise AgentNotLoggedIn(f"agent {seat.agent} is not logged in to any queue") from None
         raise

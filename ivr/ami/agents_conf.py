@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ivr.asterisk_names import QUEUES, asterisk_queue
+from ivr.services.pbx import AgentDataError
 
 PRIMARY_PENALTY = 0
 SECONDARY_PENALTY = 1
@@ -34,7 +35,7 @@ _HEADER = (
 )
 
 
-class AgentConfError(ValueError):
+class AgentConfError(AgentDataError):
     """An agent's data cannot be written safely into Asterisk configuration."""
 
 

@@ -1,16 +1,15 @@
-"""The IVR's Asterisk Manager connection, on panoramisk's `Manager`.
+"""The IVR's Asterisk Manager connection: one logged-in session, kept up.
 
-panoramisk parses the stream and matches responses to actions by `ActionID`; this module adds what
-a hotline needs around it:
+The wire is `ivr.ami.connection` (the project's codec, responses matched by `ActionID`); this
+module adds what a hotline needs around it:
 - `IVR_AMI_URL` (`ami://user:secret@host:5038`) parsed and checked at start-up;
-- one supervisor task that connects, logs in, and after any loss reconnects with exponential
-  backoff (panoramisk's own retry is a fixed delay and keeps retrying after a failed login);
+- one supervisor task that connects (within `connect_timeout`), logs in, and after any loss or
+  a refused login reconnects with exponential backoff;
 - a `Ping` every `ping_interval` that must be answered within `ping_timeout`, so a half-dead link
   (Asterisk hung, a NAT dropped the flow, the socket still open) is noticed and replaced;
 - every action checked for CR/LF in names and values *before* anything is written, so caller
   data can never become a second header or action;
-- actions in flight when the link drops fail with `AmiNotConnected` instead of being silently
-  re-sent on the next connection (an `Originate` sent twice would ring a customer twice).
+- actions in flight when the link drops fail with `AmiNotConnected` and are never re-sent.
 
 The IVR answers calls without AMI: nothing here blocks start-up, and `is_up` says how things are.
 """
@@ -22,18 +21,15 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from panoramisk import Manager
-from panoramisk.actions import Action
-
-from ivr.ami.codec import HeaderValue, UnsafeHeaderValue, header_items
+from ivr.ami.codec import AmiMessage, HeaderValue, UnsafeHeaderValue, header_items
+from ivr.ami.connection import AmiConnection, AmiNotConnected, EventSink
 from ivr.asterisk_names import ASTERISK_QUEUES
+from ivr.services.pbx import PbxRefused
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[Mapping[str, Any]], None]
 LoginHook = Callable[["AmiClient"], Awaitable[None]]
 
 
@@ -41,16 +37,8 @@ class AmiUrlError(ValueError):
     """IVR_AMI_URL is malformed; the message says how."""
 
 
-class AmiNotConnected(ConnectionError):
-    """No logged-in AMI session (or it was lost while the action was in flight)."""
-
-
-class AmiActionError(Exception):
+class AmiActionError(PbxRefused):
     """Asterisk answered an action with `Response: Error`."""
-
-    def __init__(self, action: str, message: str) -> None:
-        super().__init__(f"AMI {action}: {message}")
-        self.action, self.message = action, message
 
 
 @dataclass(frozen=True)
@@ -84,47 +72,6 @@ class AmiUrl:
         return f"AmiUrl(ami://{self.username}:***@{self.host}:{self.port})"
 
 
-class _Manager(Manager):  # type: ignore[misc]  # panoramisk is untyped
-    """panoramisk's Manager with reconnection and pinging handed to `AmiClient`."""
-
-    def __init__(self, client: AmiClient, **config: Any) -> None:
-        super().__init__(**config)
-        self._client = client
-
-    def _stale(self) -> bool:
-        """A manager the client has given up on (its connect timed out, or it was closed)."""
-        return self._client._manager is not self
-
-    def connection_made(self, f: asyncio.Future[Any]) -> None:
-        if f.cancelled() or f.exception() is not None:
-            if not self._stale():
-                self._client._connect_result(f.exception() or ConnectionError("cancelled"))
-            return
-        if self._stale():
-            # The connect finished after the client timed it out: close it before it logs in,
-            # so no second session lingers and its callbacks never reach the client.
-            transport, protocol = f.result()
-            protocol.factory = self  # its connection_lost reports here, and is ignored
-            transport.close()
-            return
-        super().connection_made(f)
-        self._client._connect_result(None, self.authenticated_future)
-
-    def connection_lost(self, exc: object) -> None:
-        if self._stale():
-            return
-        self._connected = False
-        self.authenticated = False
-        pinger: asyncio.TimerHandle | None = getattr(self, "pinger", None)
-        if pinger is not None:
-            pinger.cancel()
-        self.pinger = None
-        self._client._lost(exc)
-
-    def ping(self) -> None:
-        """Pinging with a reply deadline is `AmiClient`'s job."""
-
-
 class AmiClient:
     def __init__(
         self,
@@ -146,11 +93,10 @@ class AmiClient:
         self.action_timeout, self.connect_timeout = action_timeout, connect_timeout
         self.backoff_initial, self.backoff_max = backoff_initial, backoff_max
         self.connects = 0  # successful logins, for health pages and tests
-        self._manager: _Manager | None = None
+        self._conn: AmiConnection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
-        self._connected: asyncio.Future[asyncio.Future[Any] | None] | None = None
-        self._lost_future: asyncio.Future[None] | None = None
+        self._closing = False
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -169,12 +115,12 @@ class AmiClient:
         return self.is_up
 
     async def close(self) -> None:
+        self._closing = True
         task, self._supervisor = self._supervisor, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._teardown()
+            await asyncio.wait([task])  # its CancelledError stays inside; ours would not
+        await self._teardown()
 
     async def _supervise(self) -> None:
         delay = self.backoff_initial
@@ -188,151 +134,96 @@ class AmiClient:
                 # Whatever went wrong in this session, the link must come back.
                 log.exception("AMI %s:%s: session failed", self.url.host, self.url.port)
             finally:
-                self._teardown()
+                await self._teardown()
+            if self._closing:  # a cancel from close() can be lost on 3.11; this cannot
+                return
             log.info("AMI reconnecting in %.1f s", delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.backoff_max)
 
     async def _session(self) -> bool:
         """One connection: connect, log in, ping until it fails. True if login succeeded."""
-        loop = asyncio.get_running_loop()
-        self._connected = loop.create_future()
-        self._lost_future = loop.create_future()
-        manager = self._manager = _Manager(
-            self,
-            host=self.url.host,
-            port=self.url.port,
-            username=self.url.username,
-            secret=self.url.secret,
-            events="on",
-            loop=loop,
-            ping_delay=0,
-            forgetable_actions=("ping", "login", "logoff"),
-        )
-        manager.register_event("*", self._dispatch)
-        manager.connect()
-        login = await asyncio.wait_for(self._connected, self.connect_timeout)
-        if login is None:
-            raise ConnectionError("no login sent")
-        reply = await asyncio.wait_for(login, self.action_timeout)
-        if not reply.success:
-            raise AmiActionError("Login", str(reply.get("Message", "refused")))
+        # asyncio.timeout, not wait_for: on 3.11 wait_for loses a cancel (close()) that meets a
+        # failing connect, and the supervisor would then run on for ever.
+        async with asyncio.timeout(self.connect_timeout):
+            conn = await AmiConnection.open(self.url.host, self.url.port, self._dispatch)
+        self._conn = conn
+        login = {"Action": "Login", "Username": self.url.username, "Secret": self.url.secret}
+        reply = await self._request(conn, {**login, "Events": "on"}, self.action_timeout)
+        if _refused(reply[0]):
+            raise AmiActionError("Login", reply[0].get("Message", "refused"))
         self.connects += 1
         self._up.set()
-        log.info("AMI logged in to %s:%s", self.url.host, self.url.port)
+        log.info("AMI logged in to %s:%s (%s)", self.url.host, self.url.port, conn.banner)
         if self.on_login is not None:
             await self.on_login(self)
-        pinger = asyncio.create_task(self._ping_loop(manager))
+        pinger = asyncio.create_task(self._ping_loop(conn))
         try:
-            await self._lost_future
+            await conn.wait_closed()
         finally:
             pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pinger
+            await asyncio.wait([pinger])
         log.warning("AMI connection to %s:%s lost", self.url.host, self.url.port)
         return True
 
-    async def _ping_loop(self, manager: _Manager) -> None:
+    async def _ping_loop(self, conn: AmiConnection) -> None:
         while True:
             await asyncio.sleep(self.ping_interval)
             try:
-                await asyncio.wait_for(self._send_raw({"Action": "Ping"}), self.ping_timeout)
+                await self._request(conn, {"Action": "Ping"}, self.ping_timeout)
             except (TimeoutError, AmiNotConnected):
                 log.warning("AMI ping unanswered for %.1f s: dropping the link", self.ping_timeout)
-                transport = getattr(manager.protocol, "transport", None)
-                if transport is not None:
-                    transport.abort()  # reaches connection_lost, unlike Manager.close()
+                conn.abort()
                 return
 
-    # -- callbacks from _Manager ---------------------------------------------------------------
-
-    def _connect_result(
-        self, exc: BaseException | None, login: asyncio.Future[Any] | None = None
-    ) -> None:
-        if self._connected is None or self._connected.done():
-            return
-        if exc is not None:
-            self._connected.set_exception(exc)
-        else:
-            self._connected.set_result(login)
-
-    def _lost(self, exc: object) -> None:
+    async def _teardown(self) -> None:
         self._up.clear()
-        self._fail_pending()
-        if self._lost_future is not None and not self._lost_future.done():
-            self._lost_future.set_result(None)
-        if self._connected is not None and not self._connected.done():
-            self._connected.set_exception(ConnectionError("connection lost"))
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.close()
 
-    def _dispatch(self, manager: Manager, message: Mapping[str, Any]) -> None:
-        if self.on_event is None:
-            return
-        try:
+    def _dispatch(self, message: Mapping[str, object]) -> None:
+        if self.on_event is not None:
             self.on_event(message)
-        except Exception:  # one bad event must not stop the stream
-            log.exception("AMI event handler failed on %s", message.get("Event"))
-
-    def _fail_pending(self) -> None:
-        manager = self._manager
-        if manager is None:
-            return
-        pending = list(manager.awaiting_actions)
-        protocol = manager.protocol
-        if protocol is not None:
-            pending += list(getattr(protocol, "responses", {}).values())
-            protocol.responses = {}
-        manager.awaiting_actions.clear()
-        for action in pending:
-            if not action.future.done():
-                action.future.set_exception(AmiNotConnected("AMI link lost"))
-
-    def _teardown(self) -> None:
-        self._up.clear()
-        manager, self._manager = self._manager, None
-        if manager is not None:
-            manager.callbacks.clear()
-            manager.patterns.clear()
-            manager.close()
-            self._fail_pending_of(manager)
-
-    def _fail_pending_of(self, manager: _Manager) -> None:
-        for action in list(manager.awaiting_actions):
-            if not action.future.done():
-                action.future.set_exception(AmiNotConnected("AMI closed"))
-        manager.awaiting_actions.clear()
 
     # -- actions -------------------------------------------------------------------------------
 
-    async def send(self, headers: Mapping[str, HeaderValue], *, as_list: bool = False) -> Any:
-        """Send one action and wait for its response (or, with `as_list`, its event list).
+    async def send(self, headers: Mapping[str, HeaderValue]) -> AmiMessage:
+        """Send one action and wait for its response.
 
-        Raises `UnsafeHeaderValue` (nothing sent) for CR/LF, `AmiNotConnected` when not logged in,
-        `AmiActionError` for `Response: Error`, `TimeoutError` after `action_timeout`.
+        Raises `UnsafeHeaderValue` (nothing sent) for CR/LF, `AmiNotConnected` when not logged in
+        or the link drops, `AmiActionError` for `Response: Error`, `TimeoutError` after
+        `action_timeout`.
         """
-        reply = await asyncio.wait_for(
-            self._send_raw(headers, as_list=as_list), self.action_timeout
-        )
-        first = reply[0] if isinstance(reply, list) else reply
-        if first.get("Response") in ("Error", "Failure", "Fail"):
-            raise AmiActionError(str(headers.get("Action")), str(first.get("Message", "")))
+        return (await self._checked(headers, as_list=False))[0]
+
+    async def send_list(self, headers: Mapping[str, HeaderValue]) -> list[AmiMessage]:
+        """Send an action that answers with an event list; its response, then every event."""
+        return await self._checked(headers, as_list=True)
+
+    async def _checked(
+        self, headers: Mapping[str, HeaderValue], *, as_list: bool
+    ) -> list[AmiMessage]:
+        conn = self._conn
+        if conn is None or not self.is_up:
+            header_items(headers)  # an unsafe value is refused even with no link
+            raise AmiNotConnected("AMI is not connected")
+        reply = await self._request(conn, headers, self.action_timeout, as_list=as_list)
+        if _refused(reply[0]):
+            raise AmiActionError(str(headers.get("Action")), reply[0].get("Message", ""))
         return reply
 
-    def _send_raw(self, headers: Mapping[str, HeaderValue], *, as_list: bool = False) -> Any:
-        pairs = header_items(headers)  # raises before anything is queued or written
-        manager = self._manager
-        if manager is None or not self.is_up or manager.protocol is None:
-            raise AmiNotConnected("AMI is not connected")
-        action: dict[str, str | list[str]] = {}
-        for key, value in pairs:
-            existing = action.get(key)
-            if existing is None:
-                action[key] = value
-            elif isinstance(existing, list):
-                existing.append(value)
-            else:
-                action[key] = [existing, value]
-        # as_list must be explicit: panoramisk guesses "Added interface to queue" starts a list.
-        return manager.send_action(Action(action, as_list=as_list), as_list=as_list)
+    @staticmethod
+    async def _request(
+        conn: AmiConnection,
+        headers: Mapping[str, HeaderValue],
+        within: float,
+        *,
+        as_list: bool = False,
+    ) -> list[AmiMessage]:
+        pairs = header_items(headers)  # raises before anything is written
+        async with asyncio.timeout(within):
+            return await conn.request(pairs, as_list=as_list)
 
     async def ping(self) -> None:
         await self.send({"Action": "Ping"})
@@ -350,7 +241,7 @@ class AmiClient:
         caller_id: str | None = None,
         variables: Mapping[str, str] | None = None,
         action_id: str | None = None,
-    ) -> Any:
+    ) -> AmiMessage:
         """Start an outbound call (asynchronously: the outcome arrives as `OriginateResponse`
         with the same ActionID). Give either `context`+`exten` or `application`;
         `ring_seconds` is how long the far end may ring before the attempt counts as unanswered."""
@@ -419,11 +310,15 @@ class AmiClient:
             headers["Reason"] = reason
         await self.send(headers)
 
-    async def queue_status(self) -> list[Mapping[str, Any]]:
+    async def queue_status(self) -> list[AmiMessage]:
         """Every QueueParams/QueueMember/QueueEntry event, for resynchronising state."""
-        reply = await self.send({"Action": "QueueStatus"}, as_list=True)
+        reply = await self.send_list({"Action": "QueueStatus"})
         return [m for m in reply if m.get("Event") not in (None, "QueueStatusComplete")]
 
 
 def _asterisk_queue(queue: str) -> str:
     return ASTERISK_QUEUES.get(queue, queue)
+
+
+def _refused(response: AmiMessage) -> bool:
+    return response.get("Response") in ("Error", "Failure", "Fail")

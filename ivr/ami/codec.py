@@ -166,6 +166,11 @@ class MessageReader:
         self.banner: str | None = None
         self._expect_banner = expect_banner
 
+    @property
+    def buffered(self) -> int:
+        """Bytes of a message begun but not yet complete (non-zero at EOF: a torn message)."""
+        return len(self._buffer.strip())
+
     def feed(self, data: bytes) -> list[AmiMessage]:
         self._buffer += data
         out: list[AmiMessage] = []

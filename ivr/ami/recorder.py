@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ivr.ami.records import CallRecord
+from ivr.services.queue_records import CallRecord
 
 log = logging.getLogger(__name__)
 

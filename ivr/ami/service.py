@@ -1,4 +1,5 @@
-"""AMI for `ivr serve`: the connection and the live state, wired together.
+"""AMI for `ivr serve`: the connection and the live state, wired together; the staff API's
+`LivePbx` (ivr.services.pbx).
 
 `AmiService.from_settings(settings)` returns None when `IVR_AMI_URL` is empty: the IVR answers calls
 without AMI. After every (re)login the state is rebuilt from `QueueStatus`, since events missed
@@ -8,14 +9,20 @@ while the link was down are gone for good.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
+from ivr.ami import agent_control
+from ivr.ami.agents_conf import AgentSeat
 from ivr.ami.client import AmiClient, AmiUrl
-from ivr.ami.records import CallRecord
 from ivr.ami.state import HotlineState
 from ivr.config import Settings
+from ivr.services.agents import AgentInfo
+from ivr.services.pbx import AgentView, Membership, PbxUnavailable, QueueView
+from ivr.services.queue_records import CallRecord
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class AmiService:
@@ -52,9 +59,40 @@ class AmiService:
     async def close(self) -> None:
         await self.client.close()
 
+    # -- LivePbx ------------------------------------------------------------------------------
+
+    def queue_views(self, names: Sequence[str] = ()) -> list[QueueView]:
+        return self.state.queue_views(tuple(names))
+
+    def agent_views(self) -> list[AgentView]:
+        return self.state.agent_views()
+
+    async def log_in(self, agent: AgentInfo) -> list[Membership]:
+        return await _in_time(agent_control.log_in(self.client, _seat(agent)))
+
+    async def log_out(self, agent: AgentInfo) -> list[str]:
+        live = self.state.agents.get(_seat(agent).interface)
+        queues = live.queues if live else ()
+        return await _in_time(agent_control.log_out(self.client, _seat(agent), queues))
+
+    async def set_paused(self, agent: AgentInfo, paused: bool, reason: str = "") -> None:
+        await _in_time(agent_control.set_paused(self.client, _seat(agent), paused, reason))
+
     async def _resync(self, client: AmiClient) -> None:
         events = await client.queue_status()
         self.state.begin_resync()
         for event in events:
             self.state.feed(event)
         log.info("AMI state resynchronised from %d QueueStatus entries", len(events))
+
+
+def _seat(info: AgentInfo) -> AgentSeat:
+    return AgentSeat(info.agent, info.name, info.extension, tuple(info.ranked_skills))
+
+
+async def _in_time(action: Awaitable[_T]) -> _T:
+    """An action Asterisk did not answer within the client's deadline counts as a lost link."""
+    try:
+        return await action
+    except TimeoutError as exc:
+        raise PbxUnavailable("Asterisk did not answer in time") from exc

@@ -1,8 +1,8 @@
 """Live call, queue and agent state, fed one AMI event at a time. No I/O.
 
-`HotlineState.feed(event)` takes any mapping of AMI headers (an `AmiMessage`, panoramisk's
-`Message`, a plain dict from a fixture). Events it does not know are ignored. When an inbound call
-is over, its `CallRecord` goes to the `on_call_finished` sink (the database writer) and into a
+`HotlineState.feed(event)` takes any mapping of AMI headers (an `AmiMessage` from the connection,
+a plain dict from a fixture). Events it does not know are ignored. When an inbound call is over,
+its `CallRecord` goes to the `on_call_finished` sink (the database writer) and into a
 bounded list of recent records.
 
 Queue names in records and views are the hotline's (`general`, not Asterisk's `general-enquiry`).
@@ -21,10 +21,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from ivr.ami.records import CallRecord, QueueLeg, RingAttempt
 from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
+from ivr.services.pbx import AgentStatus, AgentView, QueueView, WaitingCaller
+from ivr.services.queue_records import CallRecord, QueueLeg, RingAttempt
 
 Event = Mapping[str, str]
 
@@ -42,16 +42,6 @@ DEVICE_STATES = {
 }
 _DEVICE_BUSY = {"INUSE", "BUSY", "RINGINUSE", "ONHOLD"}
 _DEVICE_DOWN = {"UNAVAILABLE", "INVALID"}
-
-
-class AgentStatus(StrEnum):
-    LOGGED_OUT = "logged_out"  # in no queue
-    AVAILABLE = "available"
-    RINGING = "ringing"
-    ON_CALL = "on_call"
-    WRAP_UP = "wrap_up"
-    PAUSED = "paused"
-    UNAVAILABLE = "unavailable"  # logged in, but the phone is not registered
 
 
 @dataclass
@@ -84,34 +74,6 @@ class AgentState:
         if self.paused:
             return AgentStatus.PAUSED
         return AgentStatus.AVAILABLE
-
-
-@dataclass(frozen=True)
-class WaitingCaller:
-    uniqueid: str
-    caller: str
-    position: int
-    wait_seconds: float
-
-
-@dataclass(frozen=True)
-class QueueView:
-    name: str
-    waiting: list[WaitingCaller]
-    members: int
-    available: int
-    longest_wait: float | None
-
-
-@dataclass(frozen=True)
-class AgentView:
-    interface: str
-    name: str
-    status: AgentStatus
-    paused: bool
-    paused_reason: str
-    queues: dict[str, int]
-    calls_taken: int
 
 
 @dataclass

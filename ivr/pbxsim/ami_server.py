@@ -9,6 +9,9 @@ Tests drive it: `replay()` sends recorded event sequences (tests/ami/fixtures/*.
 logged-in session, optionally cutting the connection in the middle of a message; `answer_pings =
 False` makes the link half-dead (the socket stays open, nothing comes back); `actions` records
 every action received, for assertions. It is for tests, demos and load runs, never production.
+
+This module is the sessions (banner, login, dispatch, replay); the queue actions are
+`ami_queues`, Originate is `ami_originate`, and where Asterisk puts each header is `ami_wire`.
 """
 
 from __future__ import annotations
@@ -18,20 +21,20 @@ import contextlib
 import itertools
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader, decode, encode
-from ivr.asterisk_names import ASTERISK_QUEUES
+from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader
+from ivr.pbxsim.ami_originate import originate
+from ivr.pbxsim.ami_queues import (
+    SimulatedAsterisk,
+    queue_add,
+    queue_pause,
+    queue_remove,
+    queue_status,
+)
+from ivr.pbxsim.ami_wire import respond, stamped, wire, with_id
 
 AMI_VERSION = "11.0.0"  # Asterisk 22's AMI version
-
-
-def read_recording(path: Path) -> list[AmiMessage]:
-    """The messages of a recorded event stream (AMI text; LF or CRLF line ends)."""
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-    blocks = [b for b in text.split("\n\n") if b.strip()]
-    return [decode(b.encode()) for b in blocks]
 
 
 @dataclass(eq=False)
@@ -43,26 +46,7 @@ class _Session:
     username: str = ""
 
 
-@dataclass
-class QueueMember:
-    queue: str
-    interface: str
-    member_name: str
-    penalty: int = 0
-    paused: bool = False
-    reason: str = ""
-    state_interface: str = ""
-    calls_taken: int = 0
-
-
-@dataclass
-class SimulatedAsterisk:
-    """What the simulator knows about its PBX: queue members (changed by QueueAdd & co.)."""
-
-    queues: tuple[str, ...] = tuple(ASTERISK_QUEUES.values())
-    members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
-    originate_response: str = "Success"  # or "Failure" (reported as unanswered, Reason 3)
-    weights: dict[str, int] = field(default_factory=lambda: {"repair": 2, "emergency": 10})
+_QUEUE_ACTIONS = {"queueadd": queue_add, "queueremove": queue_remove, "queuepause": queue_pause}
 
 
 class AmiSimulator:
@@ -128,7 +112,7 @@ class AmiSimulator:
         half of the next, then cut the connections. Returns the number of whole messages sent."""
         sent = 0
         for message in messages:
-            data = _wire(message)
+            data = wire(message)
             if drop_after is not None and sent >= drop_after:
                 for session in self._listeners():
                     session.writer.write(data[: len(data) // 2])
@@ -144,7 +128,7 @@ class AmiSimulator:
 
     async def emit(self, headers: Mapping[str, str]) -> None:
         """One event, stamped like `timestampevents = yes` does."""
-        await self.replay([_stamped(headers)])
+        await self.replay([stamped(headers)])
 
     async def drop_all(self) -> None:
         """Close every connection at once, as an Asterisk restart does."""
@@ -194,7 +178,7 @@ class AmiSimulator:
         name = action.get("Action", "")
         w = session.writer
         if not name:
-            _respond(w, action, "Error", "Missing action in request")
+            respond(w, action, "Error", "Missing action in request")
             return True
         lname = name.lower()
         if lname == "login":
@@ -202,10 +186,10 @@ class AmiSimulator:
                 session.authenticated, session.username = True, self.username
                 session.events = action.get("Events", "on").lower() not in ("off", "no", "false")
                 self.logins += 1
-                _respond(w, action, "Success", "Authentication accepted")
+                respond(w, action, "Success", "Authentication accepted")
                 if self.read & {"system", "all"}:  # FullyBooted is a system-class event
                     w.write(
-                        _wire(
+                        wire(
                             {
                                 "Event": "FullyBooted",
                                 "Privilege": "system,all",
@@ -217,302 +201,45 @@ class AmiSimulator:
                     )
                 self.authenticated_event.set()
                 return True
-            _respond(w, action, "Error", "Authentication failed")
+            respond(w, action, "Error", "Authentication failed")
             return False
         if lname == "logoff":
-            _respond(w, action, "Goodbye", "Thanks for all the fish.")
+            respond(w, action, "Goodbye", "Thanks for all the fish.")
             return False
         if not session.authenticated:
-            _respond(w, action, "Error", "Permission denied")
+            respond(w, action, "Error", "Permission denied")
             return True
-        handler = {
-            "ping": self._ping,
-            "queueadd": self._queue_add,
-            "queueremove": self._queue_remove,
-            "queuepause": self._queue_pause,
-            "queuestatus": self._queue_status,
-            "originate": self._originate,
-        }.get(lname)
-        if handler is None:
-            _respond(
+        if lname == "ping":
+            self._ping(w, action)
+        elif lname in _QUEUE_ACTIONS:
+            _QUEUE_ACTIONS[lname](self.pbx, w, action, self._broadcast)
+        elif lname == "queuestatus":
+            queue_status(self.pbx, w, action)
+        elif lname == "originate":
+            originate(self.pbx, w, action, self._uniqueids)
+        else:
+            respond(
                 w,
                 action,
                 "Error",
                 f"Invalid/unknown command: {name}. "
                 "Use Action: ListCommands to show available commands.",
             )
-            return True
-        handler(w, action)
         return True
 
     def _ping(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
         if not self.answer_pings:
             return  # a half-dead link: the socket is open, nothing comes back
         w.write(
-            _wire(
-                _with_id(
+            wire(
+                with_id(
                     action,
                     {"Response": "Success", "Ping": "Pong", "Timestamp": f"{time.time():.6f}"},
                 )
             )
         )
 
-    def _queue_add(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
-        queue, interface = action.get("Queue", ""), action.get("Interface", "")
-        if not queue:
-            _respond(w, action, "Error", "'Queue' not specified.")
-            return
-        if not interface:
-            _respond(w, action, "Error", "'Interface' not specified.")
-            return
-        if queue not in self.pbx.queues:
-            _respond(w, action, "Error", "Unable to add interface to queue: No such queue")
-            return
-        if (queue, interface) in self.pbx.members:
-            _respond(w, action, "Error", "Unable to add interface: Already there")
-            return
-        member = QueueMember(
-            queue,
-            interface,
-            action.get("MemberName", "") or interface,
-            penalty=int(action.get("Penalty", "0") or 0),
-            paused=action.get("Paused", "").lower() in ("1", "true", "yes"),
-            reason=action.get("Reason", ""),
-            state_interface=action.get("StateInterface", "") or interface,
-        )
-        self.pbx.members[(queue, interface)] = member
-        _respond(w, action, "Success", "Added interface to queue")
-        self._broadcast(_member_event("QueueMemberAdded", member))
-
-    def _queue_remove(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
-        queue, interface = action.get("Queue", ""), action.get("Interface", "")
-        if not queue or not interface:
-            _respond(w, action, "Error", "Need 'Queue' and 'Interface' parameters.")
-            return
-        member = self.pbx.members.pop((queue, interface), None)
-        if member is None:
-            _respond(w, action, "Error", "Unable to remove interface: Not there")
-            return
-        _respond(w, action, "Success", "Removed interface from queue")
-        self._broadcast(_member_event("QueueMemberRemoved", member))
-
-    def _queue_pause(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
-        interface, paused_s = action.get("Interface", ""), action.get("Paused", "")
-        if not interface or not paused_s:
-            _respond(w, action, "Error", "Need 'Interface' and 'Paused' parameters.")
-            return
-        paused = paused_s.lower() in ("1", "true", "yes")
-        queue = action.get("Queue", "")
-        hits = [
-            m
-            for (q, i), m in self.pbx.members.items()
-            if i == interface and (not queue or q == queue)
-        ]
-        if not hits:
-            _respond(w, action, "Error", "Interface not found")
-            return
-        _respond(
-            w,
-            action,
-            "Success",
-            "Interface paused successfully" if paused else "Interface unpaused successfully",
-        )
-        for member in hits:
-            member.paused, member.reason = paused, action.get("Reason", "") if paused else ""
-            self._broadcast(_member_event("QueueMemberPause", member))
-
-    def _queue_status(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
-        w.write(
-            _wire(
-                _with_id(
-                    action,
-                    {
-                        "Response": "Success",
-                        "EventList": "start",
-                        "Message": "Queue status will follow",
-                    },
-                )
-            )
-        )
-        items = 0
-        only = action.get("Queue", "")
-        for queue in self.pbx.queues:
-            if only and queue != only:
-                continue
-            # app_queue writes the ActionID last in QueueParams and QueueMember.
-            w.write(
-                _wire(
-                    _id_last(
-                        action,
-                        {
-                            "Event": "QueueParams",
-                            "Queue": queue,
-                            "Max": "0",
-                            "Strategy": "rrmemory",
-                            "Calls": "0",
-                            "Holdtime": "0",
-                            "TalkTime": "0",
-                            "Completed": "0",
-                            "Abandoned": "0",
-                            "ServiceLevel": "15",
-                            "ServicelevelPerf": "0.0",
-                            "ServicelevelPerf2": "0.0",
-                            "Weight": str(self.pbx.weights.get(queue, 0)),
-                        },
-                    )
-                )
-            )
-            items += 1
-            for (q, _), member in self.pbx.members.items():
-                if q == queue:
-                    w.write(_wire(_id_last(action, _status_member(member))))
-                    items += 1
-        w.write(
-            _wire(
-                _with_id(
-                    action,
-                    {
-                        "Event": "QueueStatusComplete",
-                        "EventList": "Complete",
-                        "ListItems": str(items),
-                    },
-                )
-            )
-        )
-
-    def _originate(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
-        channel = action.get("Channel", "")
-        if not channel:
-            _respond(w, action, "Error", "Channel not specified")
-            return
-        if action.get("Async", "").lower() not in ("true", "yes", "1"):
-            _respond(
-                w,
-                action,
-                "Success" if self.pbx.originate_response == "Success" else "Error",
-                "Originate successfully queued"
-                if self.pbx.originate_response == "Success"
-                else "Originate failed",
-            )
-            return
-        _respond(w, action, "Success", "Originate successfully queued")
-        ok = self.pbx.originate_response == "Success"
-        number = next(self._uniqueids)
-        event: dict[str, str] = {
-            "Event": "OriginateResponse",
-            "Privilege": "call,all",
-            "Timestamp": f"{time.time():.6f}",
-        }
-        if action.action_id:
-            event["ActionID"] = action.action_id
-        event |= {
-            "Response": "Success" if ok else "Failure",
-            # The channel's own name once it exists; the requested one when none was made.
-            "Channel": _channel_name(channel, number) if ok else channel,
-        }
-        if action.get("Application"):
-            event |= {"Application": action.get("Application", ""), "Data": action.get("Data", "")}
-        else:
-            event |= {"Context": action.get("Context", ""), "Exten": action.get("Exten", "")}
-        cid_name, cid_num = _parse_callerid(action.get("CallerID", ""))
-        event |= {
-            "Reason": "4" if ok else "3",  # answered / rang out unanswered
-            "Uniqueid": f"{int(time.time())}.{number}" if ok else "<unknown>",
-            "CallerIDNum": cid_num or "<unknown>",
-            "CallerIDName": cid_name or "<unknown>",
-        }
-        w.write(_wire(event))
-
     def _broadcast(self, event: Mapping[str, str]) -> None:
-        data = _wire(_stamped(event))
+        data = wire(stamped(event))
         for session in self._listeners():
             session.writer.write(data)
-
-
-def _wire(message: Mapping[str, str] | AmiMessage) -> bytes:
-    if isinstance(message, AmiMessage):
-        return encode(message.items_in_order)
-    return encode(message)
-
-
-def _with_id(action: AmiMessage, headers: dict[str, str]) -> dict[str, str]:
-    """Asterisk puts the ActionID right after `Response:` (or `Event:`)."""
-    first, *rest = headers.items()
-    out = dict([first])
-    if action.action_id:
-        out["ActionID"] = action.action_id
-    out.update(rest)
-    return out
-
-
-def _respond(w: asyncio.StreamWriter, action: AmiMessage, response: str, message: str) -> None:
-    w.write(_wire(_with_id(action, {"Response": response, "Message": message})))
-
-
-def _member_fields(m: QueueMember) -> dict[str, str]:
-    return {
-        "Queue": m.queue,
-        "MemberName": m.member_name,
-        "Interface": m.interface,
-        "StateInterface": m.state_interface or m.interface,
-        "Membership": "dynamic",
-        "Penalty": str(m.penalty),
-        "CallsTaken": str(m.calls_taken),
-        "LastCall": "0",
-        "LastPause": "0",
-        "LoginTime": str(int(time.time())),
-        "InCall": "0",
-        "Status": "1",
-        "Paused": "1" if m.paused else "0",
-        "PausedReason": m.reason,
-        "Ringinuse": "0",
-        "Wrapuptime": "0",
-    }
-
-
-def _member_event(name: str, m: QueueMember) -> dict[str, str]:
-    return {"Event": name, "Privilege": "agent,all", **_member_fields(m)}
-
-
-def _stamped(event: Mapping[str, str]) -> dict[str, str]:
-    """`Timestamp` where `timestampevents = yes` puts it: after `Privilege` (or `Event`)."""
-    out: dict[str, str] = {}
-    stamp = f"{time.time():.6f}"
-    for key, value in event.items():
-        if key == "Timestamp":
-            continue
-        out[key] = value
-        if key == "Privilege" or (key == "Event" and "Privilege" not in event):
-            out["Timestamp"] = stamp
-    return out
-
-
-def _id_last(action: AmiMessage, headers: dict[str, str]) -> dict[str, str]:
-    return {**headers, "ActionID": action.action_id} if action.action_id else headers
-
-
-def _status_member(m: QueueMember) -> dict[str, str]:
-    """QueueStatus's QueueMember: `Name`/`Location` where the member events say
-    `MemberName`/`Interface`, and no `Ringinuse`."""
-    fields = _member_fields(m)
-    renamed = {"MemberName": "Name", "Interface": "Location"}
-    return {"Event": "QueueMember"} | {
-        renamed.get(k, k): v for k, v in fields.items() if k != "Ringinuse"
-    }
-
-
-def _channel_name(requested: str, number: int) -> str:
-    """The name Asterisk gives an originated channel: `Local/x@ctx-0000000a;1`, or the
-    endpoint's name with a sequence number (`PJSIP/carrier-0000000a` for `PJSIP/123@carrier`)."""
-    tech, _, resource = requested.partition("/")
-    if tech.lower() == "local":
-        return f"{requested}-{number:08x};1"
-    return f"{tech}/{resource.rpartition('@')[2]}-{number:08x}"
-
-
-def _parse_callerid(value: str) -> tuple[str, str]:
-    """(name, number) from `"Name" <number>`, `Name <number>` or a bare number."""
-    if "<" in value and value.rstrip().endswith(">"):
-        name, _, number = value.rstrip()[:-1].rpartition("<")
-        return name.strip().strip('"'), number.strip()
-    return "", value.strip()

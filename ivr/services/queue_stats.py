@@ -1,8 +1,8 @@
 """Queue history from the AMI event stream: storing finished call records, and service levels.
 
-The records and the arithmetic are `ivr.ami.records` (plain dataclasses and pure functions, no
-I/O): rows are turned back into `CallRecord`s and `service_level()` counts them, so the live
-figures and the stored ones cannot drift apart.
+The records and the arithmetic are `ivr.services.queue_records` (plain dataclasses and pure
+functions, no I/O): rows are turned back into `CallRecord`s and `service_level()` counts them, so
+the live figures and the stored ones cannot drift apart.
 
 Storing is idempotent: a record stored again (a retry after a commit whose reply was lost, or a
 call seen again after an AMI reconnect) replaces the earlier rows of that call.
@@ -16,13 +16,19 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import defaultload
 
-from ivr.ami.records import CallRecord, LegOutcome, QueueLeg, RingAttempt, ServiceLevelReport
-from ivr.ami.records import service_level as compute_service_level
 from ivr.asterisk_names import QUEUES
 from ivr.db.enums import QueueOutcome
 from ivr.db.models import PbxCall, QueueLegRow, RingAttemptRow
 from ivr.db.session import Database
 from ivr.services.errors import ValidationError
+from ivr.services.queue_records import (
+    CallRecord,
+    LegOutcome,
+    QueueLeg,
+    RingAttempt,
+    ServiceLevelReport,
+)
+from ivr.services.queue_records import service_level as compute_service_level
 
 _OUTCOMES = {
     LegOutcome.ANSWERED: QueueOutcome.ANSWERED,

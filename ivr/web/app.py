@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from sqlalchemy import text
 
-from ivr.ami.service import AmiService
-from ivr.db.session import Database
 from ivr.flow.registry import FlowRegistry
-from ivr.services.agents import Agents
 from ivr.services.calls import CallLog
-from ivr.services.outages import Outages
-from ivr.services.queue_stats import QueueStats
-from ivr.services.tickets import Tickets
-from ivr.services.tokens import Tokens
+from ivr.services.hotline_services import HotlineServices
+from ivr.services.pbx import LivePbx
 from ivr.web import routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
@@ -26,7 +20,7 @@ from ivr.web.encode import respond
 class HealthSource:
     """What /api/health reports, handed in so the web layer never reaches into the call layer."""
 
-    db: Database
+    database: Callable[[], Awaitable[str]]  # "up" or "down: <error type>"
     flows: FlowRegistry
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
@@ -40,12 +34,7 @@ CALLS_KEY = web.AppKey("calls", CallLog)
 @allow(PUBLIC)
 async def get_health(request: web.Request) -> web.Response:
     source = request.app[HEALTH_KEY]
-    try:
-        async with source.db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        database = "up"
-    except Exception as exc:
-        database = f"down: {type(exc).__name__}"
+    database = await source.database()
     flows_error = source.flows.last_error
     body = {
         "status": "ok" if database == "up" else "degraded",
@@ -68,23 +57,17 @@ async def get_call(request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    *,
-    db: Database,
-    health: HealthSource,
-    timezone: str,
-    ami: AmiService | None = None,
-    ring_seconds: float = 5.0,
-    outages: Outages | None = None,
+    services: HotlineServices, *, health: HealthSource, pbx: LivePbx | None = None
 ) -> web.Application:
-    """`outages`: the instance calls use, so a dispatch update clears its cache at once."""
+    """`pbx`: live queue state and agent control (None: AMI not configured)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
-    app[TOKENS_KEY] = Tokens(db)
+    app[TOKENS_KEY] = services.tokens
     app[HEALTH_KEY] = health
-    app[CALLS_KEY] = CallLog(db)
+    app[CALLS_KEY] = services.calls
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
-    routes_tickets.add_routes(app, Tickets(db, timezone))
-    routes_outages.add_routes(app, outages or Outages(db))
-    stats = QueueStats(db, threshold=3 * ring_seconds)
-    routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))
+    routes_tickets.add_routes(app, services.tickets)
+    routes_outages.add_routes(app, services.outages)
+    api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
+    routes_queues.add_routes(app, api)
     return app

@@ -17,15 +17,18 @@ from datetime import datetime
 
 from aiohttp import web
 
-from ivr.ami import agent_control
-from ivr.ami.agents_conf import AgentConfError, AgentSeat
-from ivr.ami.client import AmiActionError, AmiNotConnected
-from ivr.ami.records import ServiceLevel
-from ivr.ami.service import AmiService
 from ivr.asterisk_names import QUEUES
 from ivr.db.enums import Role
 from ivr.services.agents import AgentInfo, Agents
 from ivr.services.errors import ValidationError
+from ivr.services.pbx import (
+    AgentDataError,
+    AgentNotLoggedIn,
+    LivePbx,
+    PbxRefused,
+    PbxUnavailable,
+)
+from ivr.services.queue_records import ServiceLevel
 from ivr.services.queue_stats import QueueStats
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond
@@ -39,42 +42,42 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class QueueApi:
     stats: QueueStats
     agents: Agents
-    ami: AmiService | None  # None: AMI not configured
+    pbx: LivePbx | None  # None: AMI not configured
 
 
 QUEUE_API_KEY = web.AppKey("queue_api", QueueApi)
-_Action = Callable[[AmiService, AgentSeat], Awaitable[dict[str, object]]]
+_Action = Callable[[LivePbx, AgentInfo], Awaitable[dict[str, object]]]
 
 
 class _Unavailable(Exception):
     pass
 
 
-def _live(request: web.Request) -> AmiService:
-    ami = request.app[QUEUE_API_KEY].ami
-    if ami is None:
+def _live(request: web.Request) -> LivePbx:
+    pbx = request.app[QUEUE_API_KEY].pbx
+    if pbx is None:
         raise _Unavailable("AMI is not configured (set IVR_AMI_URL): no live queue state")
-    if not ami.is_up:
+    if not pbx.is_up:
         raise _Unavailable("the AMI link to Asterisk is down: live queue state is unavailable")
-    return ami
+    return pbx
 
 
 @allow("agent", "supervisor")
 async def get_queues(request: web.Request) -> web.Response:
     try:
-        ami = _live(request)
+        pbx = _live(request)
     except _Unavailable as exc:
         return error(503, str(exc))
-    return respond({"queues": ami.state.queue_views(QUEUES)})
+    return respond({"queues": pbx.queue_views(QUEUES)})
 
 
 @allow("agent", "supervisor")
 async def get_agents(request: web.Request) -> web.Response:
     try:
-        ami = _live(request)
+        pbx = _live(request)
     except _Unavailable as exc:
         return error(503, str(exc))
-    return respond({"agents": ami.state.agent_views()})
+    return respond({"agents": pbx.agent_views()})
 
 
 @allow("supervisor")
@@ -109,8 +112,8 @@ async def get_service_level(request: web.Request) -> web.Response:
 
 @allow("agent", "supervisor")
 async def post_login(request: web.Request) -> web.Response:
-    async def act(ami: AmiService, seat: AgentSeat) -> dict[str, object]:
-        done = await agent_control.log_in(ami.client, seat)
+    async def act(pbx: LivePbx, agent: AgentInfo) -> dict[str, object]:
+        done = await pbx.log_in(agent)
         return {"queues": [{"queue": m.queue, "penalty": m.penalty} for m in done]}
 
     return await _agent_action(request, act)
@@ -118,9 +121,8 @@ async def post_login(request: web.Request) -> web.Response:
 
 @allow("agent", "supervisor")
 async def post_logout(request: web.Request) -> web.Response:
-    async def act(ami: AmiService, seat: AgentSeat) -> dict[str, object]:
-        live = ami.state.agents.get(seat.interface)
-        removed = await agent_control.log_out(ami.client, seat, live.queues if live else ())
+    async def act(pbx: LivePbx, agent: AgentInfo) -> dict[str, object]:
+        removed = await pbx.log_out(agent)
         return {"removed_from": removed}
 
     return await _agent_action(request, act)
@@ -133,8 +135,8 @@ async def post_pause(request: web.Request) -> web.Response:
     if not isinstance(reason, str) or len(reason) > REASON_MAX or _CONTROL.search(reason):
         return error(400, f"a text of at most {REASON_MAX} characters on one line", field="reason")
 
-    async def act(ami: AmiService, seat: AgentSeat) -> dict[str, object]:
-        await agent_control.set_paused(ami.client, seat, True, reason.strip())
+    async def act(pbx: LivePbx, agent: AgentInfo) -> dict[str, object]:
+        await pbx.set_paused(agent, True, reason.strip())
         return {"paused": True, "reason": reason.strip()}
 
     return await _agent_action(request, act)
@@ -142,8 +144,8 @@ async def post_pause(request: web.Request) -> web.Response:
 
 @allow("agent", "supervisor")
 async def post_unpause(request: web.Request) -> web.Response:
-    async def act(ami: AmiService, seat: AgentSeat) -> dict[str, object]:
-        await agent_control.set_paused(ami.client, seat, False)
+    async def act(pbx: LivePbx, agent: AgentInfo) -> dict[str, object]:
+        await pbx.set_paused(agent, False)
         return {"paused": False}
 
     return await _agent_action(request, act)
@@ -159,24 +161,20 @@ async def _agent_action(request: web.Request, act: _Action) -> web.Response:
     if info is None:
         return error(404, f"no agent {code!r} (import the agents file)")
     try:
-        ami = _live(request)
+        pbx = _live(request)
     except _Unavailable as exc:
         return error(503, str(exc))
     try:
-        result = await act(ami, _seat(info))
-    except AgentConfError as exc:
+        result = await act(pbx, info)
+    except AgentDataError as exc:
         return error(409, f"agent {code}: {exc}")
-    except agent_control.NotLoggedIn as exc:
+    except AgentNotLoggedIn as exc:
         return error(409, str(exc))
-    except AmiActionError as exc:
+    except PbxRefused as exc:
         return error(502, f"Asterisk refused {exc.action}: {exc.message}")
-    except (AmiNotConnected, TimeoutError):
+    except PbxUnavailable:
         return error(503, "the AMI link to Asterisk was lost: try again")
     return respond({"agent": code, **result})
-
-
-def _seat(info: AgentInfo) -> AgentSeat:
-    return AgentSeat(info.agent, info.name, info.extension, tuple(info.ranked_skills))
 
 
 def _moment(request: web.Request, name: str) -> datetime:

@@ -9,13 +9,16 @@ from typing import Any
 
 import pytest
 
-from ivr.ami.client import AmiActionError, AmiClient, AmiNotConnected, AmiUrl, AmiUrlError
+from ivr.ami.client import AmiActionError, AmiClient, AmiUrl, AmiUrlError
 from ivr.ami.codec import UnsafeHeaderValue
-from ivr.ami.records import CallRecord, LegOutcome
+from ivr.ami.connection import AmiNotConnected
 from ivr.ami.service import AmiService
-from ivr.ami.state import AgentStatus, HotlineState
+from ivr.ami.state import HotlineState
 from ivr.asterisk_names import hotline_queue
-from ivr.pbxsim.ami_server import AmiSimulator, read_recording
+from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.pbxsim.ami_wire import read_recording
+from ivr.services.pbx import AgentStatus
+from ivr.services.queue_records import CallRecord, LegOutcome
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FAST: dict[str, Any] = {

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from ivr.ami.recorder import RecordWriter
-from ivr.ami.records import CallRecord
 from ivr.ami.state import HotlineState
 from ivr.db.session import Database
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
+from ivr.services.queue_records import CallRecord
 from ivr.services.queue_stats import QueueStats
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from ivr.ami.codec import AmiMessage
-from ivr.ami.records import CallRecord, LegOutcome, percentile, service_level
-from ivr.ami.state import AgentStatus, HotlineState
+from ivr.ami.state import HotlineState
 from ivr.asterisk_names import QUEUES
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
+from ivr.services.pbx import AgentStatus
+from ivr.services.queue_records import CallRecord, LegOutcome, percentile, service_level
 
 FIXTURES = Path(__file__).parent / "fixtures"
 T0 = 1754450000.0

@@ -17,7 +17,8 @@ from ivr.app import Hotline
 from ivr.db.enums import QueueOutcome
 from ivr.db.models import PbxCall
 from ivr.db.session import Database
-from ivr.pbxsim.ami_server import AmiSimulator, read_recording
+from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.pbxsim.call import simulate_call
 from ivr.services.queue_stats import QueueStats
 from tests.ami_hotline import AmiApi

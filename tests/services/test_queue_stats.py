@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ivr.ami.records import CallRecord, service_level
 from ivr.ami.state import HotlineState
 from ivr.asterisk_names import QUEUES
 from ivr.db.enums import QueueOutcome
 from ivr.db.models import PbxCall, QueueLegRow, RingAttemptRow
 from ivr.db.session import Database
-from ivr.pbxsim.ami_server import read_recording
+from ivr.pbxsim.ami_wire import read_recording
 from ivr.services.errors import ValidationError
+from ivr.services.queue_records import CallRecord, service_level
 from ivr.services.queue_stats import QueueStats
 
 FIXTURES = Path(__file__).parents[1] / "ami" / "fixtures"

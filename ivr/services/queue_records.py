@@ -1,7 +1,9 @@
 """What the AMI event stream leaves behind: per-call records, and service-level figures over them.
 
-Plain dataclasses, so the database layer can store them column for column and the web layer can
-return them with `dataclasses.asdict`. Times are Unix epoch seconds (Asterisk's `Timestamp`).
+Plain dataclasses in the services layer: the AMI adapter builds them from events, `queue_stats`
+stores and reloads them, and both count them with the one `service_level()` here. The database
+layer stores them column for column and the web layer returns them as they are. Times are Unix
+epoch seconds (Asterisk's `Timestamp`).
 
 The three-ring rule is measured twice, both against `threshold` = 3 x ring length (15 s default):
 - the IVR's pickup: an inbound channel's `Newchannel` to its `Newstate` Up;

@@ -1,0 +1,209 @@
+"""The simulated PBX's queues: their members, and the Queue* actions that change and list them,
+answered with app_queue's messages and headers in app_queue's order."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ivr.ami.codec import AmiMessage
+from ivr.asterisk_names import ASTERISK_QUEUES
+from ivr.pbxsim.ami_wire import id_last, respond, wire, with_id
+
+Broadcast = Callable[[Mapping[str, str]], None]  # an event to every listening session
+
+
+@dataclass
+class QueueMember:
+    queue: str
+    interface: str
+    member_name: str
+    penalty: int = 0
+    paused: bool = False
+    reason: str = ""
+    state_interface: str = ""
+    calls_taken: int = 0
+
+
+@dataclass
+class SimulatedAsterisk:
+    """What the simulator knows about its PBX: queue members (changed by QueueAdd & co.)."""
+
+    queues: tuple[str, ...] = tuple(ASTERISK_QUEUES.values())
+    members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
+    originate_response: str = "Success"  # or "Failure" (reported as unanswered, Reason 3)
+    weights: dict[str, int] = field(default_factory=lambda: {"repair": 2, "emergency": 10})
+
+
+def queue_add(
+    pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMessage, broadcast: Broadcast
+) -> None:
+    queue, interface = action.get("Queue", ""), action.get("Interface", "")
+    if not queue:
+        respond(w, action, "Error", "'Queue' not specified.")
+        return
+    if not interface:
+        respond(w, action, "Error", "'Interface' not specified.")
+        return
+    if queue not in pbx.queues:
+        respond(w, action, "Error", "Unable to add interface to queue: No such queue")
+        return
+    if (queue, interface) in pbx.members:
+        respond(w, action, "Error", "Unable to add interface: Already there")
+        return
+    member = QueueMember(
+        queue,
+        interface,
+        action.get("MemberName", "") or interface,
+        penalty=int(action.get("Penalty", "0") or 0),
+        paused=action.get("Paused", "").lower() in ("1", "true", "yes"),
+        reason=action.get("Reason", ""),
+        state_interface=action.get("StateInterface", "") or interface,
+    )
+    pbx.members[(queue, interface)] = member
+    respond(w, action, "Success", "Added interface to queue")
+    broadcast(member_event("QueueMemberAdded", member))
+
+
+
+def queue_remove(
+    pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMessage, broadcast: Broadcast
+) -> None:
+    queue, interface = action.get("Queue", ""), action.get("Interface", "")
+    if not queue or not interface:
+        respond(w, action, "Error", "Need 'Queue' and 'Interface' parameters.")
+        return
+    member = pbx.members.pop((queue, interface), None)
+    if member is None:
+        respond(w, action, "Error", "Unable to remove interface: Not there")
+        return
+    respond(w, action, "Success", "Removed interface from queue")
+    broadcast(member_event("QueueMemberRemoved", member))
+
+
+
+def queue_pause(
+    pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMessage, broadcast: Broadcast
+) -> None:
+    interface, paused_s = action.get("Interface", ""), action.get("Paused", "")
+    if not interface or not paused_s:
+        respond(w, action, "Error", "Need 'Interface' and 'Paused' parameters.")
+        return
+    paused = paused_s.lower() in ("1", "true", "yes")
+    queue = action.get("Queue", "")
+    hits = [
+        m
+        for (q, i), m in pbx.members.items()
+        if i == interface and (not queue or q == queue)
+    ]
+    if not hits:
+        respond(w, action, "Error", "Interface not found")
+        return
+    respond(
+        w,
+        action,
+        "Success",
+        "Interface paused successfully" if paused else "Interface unpaused successfully",
+    )
+    for member in hits:
+        member.paused, member.reason = paused, action.get("Reason", "") if paused else ""
+        broadcast(member_event("QueueMemberPause", member))
+
+
+
+def queue_status(pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMessage) -> None:
+    w.write(
+        wire(
+            with_id(
+                action,
+                {
+                    "Response": "Success",
+                    "EventList": "start",
+                    "Message": "Queue status will follow",
+                },
+            )
+        )
+    )
+    items = 0
+    only = action.get("Queue", "")
+    for queue in pbx.queues:
+        if only and queue != only:
+            continue
+        # app_queue writes the ActionID last in QueueParams and QueueMember.
+        w.write(
+            wire(
+                id_last(
+                    action,
+                    {
+                        "Event": "QueueParams",
+                        "Queue": queue,
+                        "Max": "0",
+                        "Strategy": "rrmemory",
+                        "Calls": "0",
+                        "Holdtime": "0",
+                        "TalkTime": "0",
+                        "Completed": "0",
+                        "Abandoned": "0",
+                        "ServiceLevel": "15",
+                        "ServicelevelPerf": "0.0",
+                        "ServicelevelPerf2": "0.0",
+                        "Weight": str(pbx.weights.get(queue, 0)),
+                    },
+                )
+            )
+        )
+        items += 1
+        for (q, _), member in pbx.members.items():
+            if q == queue:
+                w.write(wire(id_last(action, status_member(member))))
+                items += 1
+    w.write(
+        wire(
+            with_id(
+                action,
+                {
+                    "Event": "QueueStatusComplete",
+                    "EventList": "Complete",
+                    "ListItems": str(items),
+                },
+            )
+        )
+    )
+
+
+
+def member_fields(m: QueueMember) -> dict[str, str]:
+    return {
+        "Queue": m.queue,
+        "MemberName": m.member_name,
+        "Interface": m.interface,
+        "StateInterface": m.state_interface or m.interface,
+        "Membership": "dynamic",
+        "Penalty": str(m.penalty),
+        "CallsTaken": str(m.calls_taken),
+        "LastCall": "0",
+        "LastPause": "0",
+        "LoginTime": str(int(time.time())),
+        "InCall": "0",
+        "Status": "1",
+        "Paused": "1" if m.paused else "0",
+        "PausedReason": m.reason,
+        "Ringinuse": "0",
+        "Wrapuptime": "0",
+    }
+
+
+def member_event(name: str, m: QueueMember) -> dict[str, str]:
+    return {"Event": name, "Privilege": "agent,all", **member_fields(m)}
+
+
+def status_member(m: QueueMember) -> dict[str, str]:
+    """QueueStatus's QueueMember: `Name`/`Location` where the member events say
+    `MemberName`/`Interface`, and no `Ringinuse`."""
+    fields = member_fields(m)
+    renamed = {"MemberName": "Name", "Interface": "Location"}
+    return {"Event": "QueueMember"} | {
+        renamed.get(k, k): v for k, v in fields.items() if k != "Ringinuse"
+    }
