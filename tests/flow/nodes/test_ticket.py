@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -28,10 +30,15 @@ SAY_COMPLAINT = shipped_node("complaint", "say_ticket", SayNode)
 LINKED = shipped_node("repair", "linked", BranchNode)
 
 
-async def break_tickets_table(db: Database) -> None:
-    """The work-order table out of reach: every insert fails, as with a database outage."""
+@pytest.fixture
+async def tickets_unreachable(db: Database) -> AsyncIterator[None]:
+    """The work-order table out of reach: every insert fails, as with a database outage. It is
+    put back afterwards: on PostgreSQL the tests of a session share one database."""
     async with db.engine.begin() as conn:
         await conn.execute(text("ALTER TABLE tickets RENAME TO tickets_unreachable"))
+    yield
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE tickets_unreachable RENAME TO tickets"))
 
 
 async def test_repair_report_is_linked_to_the_known_outage(
@@ -100,10 +107,8 @@ async def test_description_names_flow_variables(
     assert opened.description == "callback: no agent answered in queue repair"
 
 
-async def test_database_failure_takes_on_error(
-    services: HotlineServices, db: Database
-) -> None:
-    await break_tickets_table(db)
+@pytest.mark.usefixtures("tickets_unreachable")
+async def test_database_failure_takes_on_error(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(), services=services)
     # A danger report goes on to the emergency queue without its work order.
     assert await ticket.run(DANGER, ctx) == "to_emergency"
@@ -112,10 +117,10 @@ async def test_database_failure_takes_on_error(
     assert events(ctx, "ticket") == [] and "ticket_number" not in ctx.vars
 
 
+@pytest.mark.usefixtures("tickets_unreachable")
 async def test_database_failure_without_on_error_is_raised_for_the_fallback(
-    services: HotlineServices, db: Database
+    services: HotlineServices,
 ) -> None:
-    await break_tickets_table(db)
     ctx = make_context(MemoryChannel(), services=services, fault_type="no_power_home")
     with pytest.raises(DBAPIError):
         await ticket.run(CREATE, ctx)
