@@ -120,8 +120,14 @@ async def start_hotline(
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
     # The one set of services: calls, the web app and the AMI recorder share it.
-    services = HotlineServices.build(db, timezone=settings.timezone,
-                                     ring_seconds=settings.ring_seconds)
+    services = HotlineServices.build(
+        db,
+        timezone=settings.timezone,
+        ring_seconds=settings.ring_seconds,
+        repair_arrival_hours=settings.repair_arrival_hours,
+        verify_max_failures=settings.verify_max_failures,
+        verify_lockout_minutes=settings.verify_lockout_minutes,
+    )
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -162,6 +168,7 @@ async def start_hotline(
             ami=hotline.ami,
             ring_seconds=settings.ring_seconds,
             outages=services.outages,
+            tickets=services.tickets,
         )
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import text
@@ -17,7 +19,7 @@ from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
-from ivr.web import routes_outages, routes_queues, routes_tickets
+from ivr.web import routes_calendar, routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
 
@@ -30,10 +32,12 @@ class HealthSource:
     flows: FlowRegistry
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move it to 1 December
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
 CALLS_KEY = web.AppKey("calls", CallLog)
+TZ_KEY = web.AppKey("timezone", ZoneInfo)
 
 
 @allow(PUBLIC)
@@ -46,6 +50,12 @@ async def get_health(request: web.Request) -> web.Response:
     except Exception as exc:
         database = f"down: {type(exc).__name__}"
     flows_error = source.flows.last_error
+    warnings = []
+    if database == "up":
+        today = source.clock().astimezone(request.app[TZ_KEY]).date()
+        calendar = request.app[routes_calendar.CALENDAR_KEY]
+        calendar_warning = await calendar.missing_schedule_warning(today)
+        warnings += [calendar_warning] if calendar_warning else []
     body = {
         "status": "ok" if database == "up" else "degraded",
         "database": database,
@@ -53,6 +63,7 @@ async def get_health(request: web.Request) -> web.Response:
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
         "live_calls": source.live_calls(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
+        "warnings": warnings,
     }
     return respond(body, status=200 if database == "up" else 503)
 
@@ -73,15 +84,20 @@ def create_web_app(
     ami: AmiService | None = None,
     ring_seconds: float = 5.0,
     outages: Outages | None = None,
+    tickets: Tickets | None = None,
 ) -> web.Application:
-    """`outages`: the instance calls use, so a dispatch update clears its cache at once."""
+    """`outages`, `tickets`: the instances calls use (a dispatch update clears the outage cache
+    calls read; work orders follow the same deadline settings)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = Tokens(db)
     app[HEALTH_KEY] = health
     app[CALLS_KEY] = CallLog(db)
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
-    routes_tickets.add_routes(app, Tickets(db, timezone))
+    tickets = tickets or Tickets(db, timezone)
+    app[TZ_KEY] = ZoneInfo(timezone)
+    routes_tickets.add_routes(app, tickets)
+    routes_calendar.add_routes(app, tickets.calendar)
     routes_outages.add_routes(app, outages or Outages(db))
     stats = QueueStats(db, threshold=3 * ring_seconds)
     routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))
