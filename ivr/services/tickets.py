@@ -255,11 +255,13 @@ class Tickets:
         return await self._change(number_or_id, change, by, now)
 
     async def assign(
-        self, number_or_id: str | int, owner: str, reason: str, by: str,
-        now: datetime | None = None,
+        self, number_or_id: str | int, owner: str, reason: str, by: str, *,
+        current_owner: str | None = None, now: datetime | None = None,
     ) -> TicketInfo:
-        """Give the order a new owner, with the reason. Raises `NotFound`, `ValidationError`,
-        `Conflict` (closed, already theirs, or reassigned by someone else meanwhile)."""
+        """Give the order a new owner, with the reason. `current_owner`: the owner the person
+        saw, so that of several people reassigning the same order only the first succeeds.
+        Raises `NotFound`, `ValidationError`, `Conflict` (closed, already theirs, or
+        reassigned by someone else meanwhile)."""
         owner = _text("owner", owner, 100)
         reason = _text("reason", reason, 2000)
 
@@ -268,6 +270,10 @@ class Tickets:
                 raise Conflict(f"work order {row.number} is closed: reopen it first")
             if row.owner == owner:
                 raise Conflict(f"work order {row.number} is already owned by {owner}")
+            if current_owner is not None and row.owner != current_owner:
+                raise Conflict(
+                    f"work order {row.number} is now owned by {row.owner}, not {current_owner}"
+                )
             note = f"from {row.owner or 'nobody'}: {reason}"
             return Change(TicketEventKind.ASSIGNED, note, values={"owner": owner},
                           check_owner=True, owner=owner)

@@ -71,7 +71,8 @@ async def assign_ticket(request: web.Request) -> web.Response:
     return await _change(
         request,
         lambda tickets, ref, by: tickets.assign(
-            ref, _required(body, "owner"), _required(body, "reason"), by=by
+            ref, _required(body, "owner"), _required(body, "reason"), by=by,
+            current_owner=_optional(body, "current_owner"),
         ),
     )
 
