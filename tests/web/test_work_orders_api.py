@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -79,20 +80,18 @@ async def test_opening_validation_names_the_field(
 
 async def test_changes_validate_and_unknown_numbers_are_404(api: Request) -> None:
     number = (await _open(api))["number"]
-    for path, payload, field in [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         ("assign", {"owner": "", "reason": "x"}, "owner"),
         ("assign", {"owner": "x"}, "reason"),
         ("notes", {"text": 5}, "text"),
         ("notes", {"text": "x", "contacted": "yes"}, "contacted"),
         ("close", {}, "resolution"),
         ("reopen", {"reason": " "}, "reason"),
-    ]:
+    ]
+    for path, payload, field in cases:
         status, body = await api("POST", f"/api/tickets/{number}/{path}", role="supervisor",
                                  json=payload)
         assert (status, body["field"]) == (400, field), (path, body)
-        status, body = await api("POST", f"/api/tickets/C19990101-0001/{path}",
-                                 role="supervisor", json=payload | {field: "ok"})
-        assert status in (400, 404), (path, body)
     for path, payload in [("assign", {"owner": "a", "reason": "b"}), ("notes", {"text": "a"}),
                           ("reopen", {"reason": "b"})]:
         status, body = await api("POST", f"/api/tickets/C19990101-0001/{path}",
@@ -127,8 +126,6 @@ async def test_roles_of_the_work_order_routes(
 async def test_overdue_and_handover_lists(api: Request, db: Database) -> None:
     tickets = Tickets(db)
     now = (await _open(api))["created_at"]  # a fresh complaint: due in a working day
-    from datetime import datetime, timedelta
-
     opened = datetime.fromisoformat(now)
     late = await tickets.open("meter_check", account=None, caller=None, description="meter fast",
                               call_uniqueid=None, now=opened - timedelta(days=30), by="a1")
