@@ -3,7 +3,8 @@ more tries, per account and per calling number."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from ivr.db.session import Database
 from ivr.pbxsim.transcript import CallTranscript
@@ -18,7 +19,7 @@ Journey = Callable[[CallTranscript], Awaitable[CallRecord]]
 STRANGER = "+8613700000000"
 
 
-def verifications(record: CallRecord) -> list[dict[str, object]]:
+def verifications(record: CallRecord) -> list[Mapping[str, Any]]:
     return [e.data for e in record.events if e.kind == "verification"]
 
 
