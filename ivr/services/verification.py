@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ivr.db.models import VerifyFailure
@@ -48,8 +48,12 @@ class VerifyGuard:
 
     async def record_failure(self, account: str | None, caller: str | None) -> bool:
         """Count one failed verification; True when it used up the last try."""
+        now = self._clock()
         async with self._db.sessionmaker() as session, session.begin():
-            session.add(VerifyFailure(at=self._clock(), account=account, caller=caller or None))
+            # Failures older than the window count for nothing: drop them, so the table stays
+            # as small as the guessing going on.
+            await session.execute(delete(VerifyFailure).where(VerifyFailure.at < now - self.window))
+            session.add(VerifyFailure(at=now, account=account, caller=caller or None))
         locked = await self.locked(account, caller)
         if locked:
             log.warning("verification locked for account %s after %d failures",
