@@ -76,6 +76,8 @@ def downgrade() -> None:
     op.drop_table("verify_failures")
     op.drop_table("calendar_days")
     with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        # SQLite's table copy would otherwise keep the CHECK on the dropped column.
+        batch_op.drop_constraint(op.f("ck_ticket_events_kind"), type_="check")
         batch_op.drop_column("owner")
         batch_op.drop_column("kind")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
