@@ -4,6 +4,10 @@ Numbers read `R20261125-0042`: a letter for the type, the local date, and a per-
 sequence. The sequence comes from a counter row incremented with an upsert that is the first
 write of the transaction, so concurrent callers (threads on SQLite, instances on PostgreSQL)
 queue on that row instead of racing to the same number.
+
+Each order has an owner from the moment it is taken until it is closed (首问负责), deadlines by
+type (`ivr.services.ticket_deadlines`), and changes that race are decided by conditional
+updates (`ivr.services.ticket_changes`): of two people closing one order, one wins.
 """
 
 from __future__ import annotations
