@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from ivr.config import Settings
 from ivr.db.session import Database, DatabaseNotMigrated
 from ivr.importer import CsvImportError, ImportResult, import_csv
+from ivr.services.tickets import Tickets
 
 
 @click.group()
@@ -25,16 +27,21 @@ def import_calendar(settings: Settings, file: Path) -> None:
     row is wrong. A day already loaded is replaced; a loaded year takes precedence over the
     package's data for that year."""
     try:
-        result = asyncio.run(_run(settings, file))
+        outcome = asyncio.run(_run(settings, file))
     except (CsvImportError, DatabaseNotMigrated) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"calendar: {result.inserted} new, {result.updated} updated")
+    result, recounted = outcome
+    click.echo(f"calendar: {result.inserted} new, {result.updated} updated; "
+               f"{recounted} provisional work-order deadlines counted again")
 
 
-async def _run(settings: Settings, file: Path) -> ImportResult:
+async def _run(settings: Settings, file: Path) -> tuple[ImportResult, int]:
     database = Database.from_settings(settings)
     try:
         await database.check_migrated()
-        return await import_csv(database, "calendar", file)
+        result = await import_csv(database, "calendar", file)
+        tickets = Tickets(database, settings.timezone,
+                          repair_arrival=timedelta(hours=settings.repair_arrival_hours))
+        return result, await tickets.recount_provisional(by="ivr calendar import")
     finally:
         await database.close()

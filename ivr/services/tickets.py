@@ -28,7 +28,7 @@ from ivr.masking import mask_account
 from ivr.services.calendar import WorkingCalendar
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
 from ivr.services.ticket_changes import Change, apply_change
-from ivr.services.ticket_deadlines import deadlines_for
+from ivr.services.ticket_deadlines import Deadlines, deadlines_for
 from ivr.services.ticket_info import TicketEventInfo, TicketInfo, ticket_info
 
 __all__ = ["IVR", "PREFIX", "TicketEventInfo", "TicketInfo", "Tickets"]
@@ -347,6 +347,34 @@ class Tickets:
             )
 
         return await self._change(number_or_id, change, by, moment)
+
+    async def recount_provisional(self, by: str, now: datetime | None = None) -> int:
+        """Count the deadlines of open orders marked provisional again, on the calendar as it
+        is now (after an official schedule was loaded); returns how many were recounted. An
+        order that changed meanwhile is left for the next recount."""
+        query = _open_orders().where(Ticket.deadline_provisional.is_(True)).order_by(Ticket.id)
+        recounted = 0
+        for order in await self._list(query, now):
+            started = max(e.at for e in order.history
+                          if e.kind in (TicketEventKind.OPENED, TicketEventKind.REOPENED))
+            due = await deadlines_for(order.type, started, tz=self._tz, calendar=self.calendar,
+                                      repair_arrival=self._repair_arrival)
+            if due.provisional:
+                continue  # the schedule loaded does not cover this order's deadlines yet
+
+            def change(row: Ticket, due: Deadlines = due) -> Change:
+                return Change(
+                    TicketEventKind.NOTE, "deadlines counted again on the official calendar",
+                    values={"contact_due": due.contact_due, "resolve_due": due.resolve_due,
+                            "deadline_provisional": False},
+                )
+
+            try:
+                await self._change(order.id, change, by, now)
+            except Conflict:
+                continue
+            recounted += 1
+        return recounted
 
     async def _change(
         self,

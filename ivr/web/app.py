@@ -97,7 +97,7 @@ def create_web_app(
     tickets = tickets or Tickets(db, timezone)
     app[TZ_KEY] = ZoneInfo(timezone)
     routes_tickets.add_routes(app, tickets)
-    routes_calendar.add_routes(app, tickets.calendar)
+    routes_calendar.add_routes(app, tickets)
     routes_outages.add_routes(app, outages or Outages(db))
     stats = QueueStats(db, threshold=3 * ring_seconds)
     routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))

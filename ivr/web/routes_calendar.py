@@ -9,11 +9,13 @@ from aiohttp import web
 
 from ivr.services.calendar import CalendarEntry, WorkingCalendar, calendar_entry
 from ivr.services.errors import ValidationError
-from ivr.web.auth import allow, error
+from ivr.services.tickets import Tickets
+from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond
 from ivr.web.requests import read_json
 
 CALENDAR_KEY = web.AppKey("working_calendar", WorkingCalendar)
+RECOUNT_KEY = web.AppKey("recount_tickets", Tickets)
 MAX_DAYS = 400  # a year's schedule is a few dozen days; this bounds one request
 
 
@@ -36,7 +38,9 @@ async def post_calendar(request: web.Request) -> web.Response:
     except ValidationError as exc:
         return error(400, exc.message, field=exc.field)
     loaded = await request.app[CALENDAR_KEY].load(entries)
-    return respond({"loaded": loaded})
+    # Orders whose deadlines were provisional get them counted on the schedule just loaded.
+    recounted = await request.app[RECOUNT_KEY].recount_provisional(by=request[PRINCIPAL_KEY].name)
+    return respond({"loaded": loaded, "deadlines_recounted": recounted})
 
 
 def _entries(raw: Any) -> list[CalendarEntry]:
@@ -61,7 +65,8 @@ def _entries(raw: Any) -> list[CalendarEntry]:
     return entries
 
 
-def add_routes(app: web.Application, calendar: WorkingCalendar) -> None:
-    app[CALENDAR_KEY] = calendar
+def add_routes(app: web.Application, tickets: Tickets) -> None:
+    app[CALENDAR_KEY] = tickets.calendar
+    app[RECOUNT_KEY] = tickets
     app.router.add_get("/api/calendar", get_calendar)
     app.router.add_post("/api/calendar", post_calendar)

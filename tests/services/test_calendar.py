@@ -81,12 +81,17 @@ def runner(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 async def test_calendar_import_from_csv(db: Database, runner: CliRunner, tmp_path: Path) -> None:
+    waiting = await Tickets(db).open("complaint", account=None, caller=None, description="x",
+                                     call_uniqueid=None, now=NEW_YEARS_EVE)
+    assert waiting.deadline_provisional
     good = tmp_path / "2027.csv"
     good.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-02-20,workday,春节调休\n",
                     encoding="utf-8")
     result = await asyncio.to_thread(runner.invoke, cli, ["calendar", "import", str(good)])
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 updated" in result.output
+    assert "2 new, 0 updated; 1 provisional work-order deadlines counted again" in result.output
+    recounted = await Tickets(db).get(waiting.number)
+    assert recounted is not None and not recounted.deadline_provisional
     assert [(e.day, e.kind.value) for e in await WorkingCalendar(db).entries(2027)] == [
         (date(2027, 1, 1), "holiday"), (date(2027, 2, 20), "workday")]
 

@@ -27,7 +27,7 @@ async def test_an_administrator_loads_a_schedule(api: Request) -> None:
     days = [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
             {"date": "2027-02-20", "kind": "workday", "name": "春节调休"}]
     status, body = await api("POST", "/api/calendar", role="admin", json={"days": days})
-    assert status == 200 and body == {"loaded": 2}
+    assert status == 200 and body == {"loaded": 2, "deadlines_recounted": 0}
     status, body = await api("GET", "/api/calendar?year=2027", role="supervisor")
     assert status == 200
     assert [(d["day"], d["kind"], d["name"]) for d in body["days"]] == [
@@ -61,6 +61,26 @@ async def test_a_provisional_deadline_is_flagged_in_the_api(api: Request, db: Da
     assert status == 200 and body["deadline_provisional"] is True
     status, body = await api("GET", "/api/tickets?type=meter_check", role="agent")
     assert body["tickets"][0]["deadline_provisional"] is True
+
+
+async def test_loading_the_schedule_recounts_provisional_deadlines(
+    api: Request, db: Database
+) -> None:
+    ticket = await Tickets(db).open(
+        "complaint", account=None, caller=None, description="x", call_uniqueid=None,
+        now=datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI), by="a1",
+    )
+    assert ticket.deadline_provisional
+    assert ticket.contact_due == datetime(2027, 1, 4, 10, 0, tzinfo=SHANGHAI)
+    days = [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"},
+            {"date": "2027-01-02", "kind": "workday", "name": "元旦调休"}]  # hypothetical
+    status, body = await api("POST", "/api/calendar", role="admin", json={"days": days})
+    assert status == 200 and body["deadlines_recounted"] == 1
+    _, body = await api("GET", f"/api/tickets/{ticket.number}", role="agent")
+    assert body["deadline_provisional"] is False
+    assert datetime.fromisoformat(body["contact_due"]) == datetime(2027, 1, 2, 10, tzinfo=SHANGHAI)
+    assert body["history"][-1]["kind"] == "note" and body["history"][-1]["by"] == "test-admin"
+    assert "official calendar" in body["history"][-1]["note"]
 
 
 @pytest.fixture
