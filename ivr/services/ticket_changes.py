@@ -2,7 +2,8 @@
 both win.
 
 The order is read first (to report a missing number or a change that does not fit its state),
-then written with `UPDATE ... WHERE id = :id AND status = :status_read [AND owner IS :owner_read]`.
+then written with `UPDATE ... WHERE id = :id AND status = :status_read [AND owner IS :owner_read]`
+(the columns the change depends on).
 When another request changed the order in between, no row matches and the change is refused as
 a conflict. This holds on SQLite, where a row lock taken while reading does nothing, as well as
 on PostgreSQL, where the second UPDATE waits for the first and then re-checks its condition.
@@ -28,7 +29,9 @@ class Change:
     note: str
     to_status: TicketStatus | None = None  # None: the status stays
     values: dict[str, Any] = field(default_factory=dict)  # other columns to set
-    check_owner: bool = False  # also require the owner read (assignments race on it)
+    # Columns that must still hold the values read, besides the status: an assignment races
+    # on the owner, a first contact on `contacted_at`.
+    unchanged: tuple[str, ...] = ()
     owner: str | None = None  # recorded in the history for an assignment
 
 
@@ -39,8 +42,8 @@ async def apply_change(
     current = TicketStatus(row.status)
     target = change.to_status or current
     stmt = update(Ticket).where(Ticket.id == row.id, Ticket.status == current)
-    if change.check_owner:
-        stmt = stmt.where(Ticket.owner.is_not_distinct_from(row.owner))
+    for name in change.unchanged:
+        stmt = stmt.where(getattr(Ticket, name).is_not_distinct_from(getattr(row, name)))
     values = change.values | ({"status": target} if target is not current else {})
     if values:
         result = cast(

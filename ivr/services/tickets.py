@@ -280,7 +280,7 @@ class Tickets:
                 )
             note = f"from {row.owner or 'nobody'}: {reason}"
             return Change(TicketEventKind.ASSIGNED, note, values={"owner": owner},
-                          check_owner=True, owner=owner)
+                          unchanged=("owner",), owner=owner)
 
         return await self._change(number_or_id, change, by, now)
 
@@ -295,7 +295,8 @@ class Tickets:
         def change(row: Ticket) -> Change:
             if contacted and row.contacted_at is None and row.status != TicketStatus.CLOSED:
                 return Change(TicketEventKind.CONTACTED, text,
-                              values={"contacted_at": now or self._clock()})
+                              values={"contacted_at": now or self._clock()},
+                              unchanged=("contacted_at",))
             return Change(TicketEventKind.NOTE, text)
 
         return await self._change(number_or_id, change, by, now)
@@ -367,6 +368,7 @@ class Tickets:
                     TicketEventKind.NOTE, "deadlines counted again on the official calendar",
                     values={"contact_due": due.contact_due, "resolve_due": due.resolve_due,
                             "deadline_provisional": False},
+                    unchanged=("deadline_provisional",),  # not recounted twice at once
                 )
 
             try:

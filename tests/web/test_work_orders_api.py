@@ -184,3 +184,19 @@ async def test_racing_reopens_and_assignments_have_exactly_one_winner(api: Reque
     assert sorted(status for status, _ in results) == [200] + [409] * 19
     _, body = await api("GET", f"/api/tickets/{number}", role="agent")
     assert [e["kind"] for e in body["history"]] == ["opened", "assigned", "closed", "reopened"]
+
+
+async def test_racing_first_contacts_are_recorded_once(api: Request) -> None:
+    number = (await _open(api))["number"]
+    results = await asyncio.gather(*(
+        api("POST", f"/api/tickets/{number}/notes", role="agent",
+            json={"text": f"reached the customer ({i})", "contacted": True})
+        for i in range(10)
+    ))
+    statuses = [status for status, _ in results]
+    assert set(statuses) <= {200, 409}
+    _, body = await api("GET", f"/api/tickets/{number}", role="agent")
+    kinds = [e["kind"] for e in body["history"]]
+    # One first contact; a request that read the order after it is kept as a plain note.
+    assert kinds.count("contacted") == 1 and kinds[:2] == ["opened", "contacted"]
+    assert len(kinds) == 1 + statuses.count(200)
