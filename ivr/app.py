@@ -136,8 +136,14 @@ async def start_hotline(
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
     # The one set of services: calls, the web app and the AMI recorder share it.
-    services = HotlineServices.build(db, timezone=settings.timezone,
-                                     ring_seconds=settings.ring_seconds)
+    services = HotlineServices.build(
+        db,
+        timezone=settings.timezone,
+        ring_seconds=settings.ring_seconds,
+        repair_arrival_hours=settings.repair_arrival_hours,
+        verify_max_failures=settings.verify_max_failures,
+        verify_lockout_minutes=settings.verify_lockout_minutes,
+    )
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -172,7 +178,8 @@ async def start_hotline(
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
             prompts_failed=hotline.prompts_failed,
         )
-        app = create_web_app(services, health=health, pbx=hotline.ami)
+        app = create_web_app(services, health=health, timezone=settings.timezone,
+                             pbx=hotline.ami)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     vosk_model_zh_cn: Path | None = None
     vosk_model_en_us: Path | None = None
     log_level: str = "INFO"
+    # The repair crew's arrival commitment, the deadline of a repair work order (城区45分钟,
+    # 农村90分钟, 特殊边远地区2小时: set it for the area this hotline serves).
+    repair_arrival_hours: float = Field(default=0.75, gt=0, le=72)
+    # Failed account verifications (account number + last four digits) per account and per
+    # caller number, across calls: past the limit within the window, self-service is refused.
+    verify_max_failures: int = Field(default=5, ge=1, le=100)
+    verify_lockout_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
 
     @field_validator("agi_bind", "http_bind")
     @classmethod

@@ -8,6 +8,7 @@ import sys
 import click
 
 from ivr.cli.asterisk import asterisk
+from ivr.cli.calendar import calendar
 from ivr.cli.call import call
 from ivr.cli.db import db
 from ivr.cli.demo import demo
@@ -15,6 +16,7 @@ from ivr.cli.flows import flows
 from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
 from ivr.cli.serve import serve
+from ivr.cli.tickets import tickets
 from ivr.cli.tokens import token
 from ivr.config import Settings, SettingsError
 from ivr.db.session import DatabaseUnavailable
@@ -46,6 +48,8 @@ cli.add_command(token)
 cli.add_command(demo)
 cli.add_command(call)
 cli.add_command(asterisk)
+cli.add_command(tickets)
+cli.add_command(calendar)
 
 
 def main() -> None:

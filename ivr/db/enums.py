@@ -60,6 +60,25 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"
 
 
+class TicketEventKind(StrEnum):
+    """What one entry in a work order's history records."""
+
+    OPENED = "opened"
+    STATUS = "status"  # a move between open and in_progress
+    ASSIGNED = "assigned"  # a new owner, with the reason
+    NOTE = "note"
+    CONTACTED = "contacted"  # the customer was reached (or, for a repair, the crew arrived)
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+class CalendarDayKind(StrEnum):
+    """An entry of the official holiday schedule an administrator loads."""
+
+    HOLIDAY = "holiday"
+    WORKDAY = "workday"  # a weekend day made a working day (调休)
+
+
 class CallOutcome(StrEnum):
     SELF_SERVED = "self_served"
     TRANSFERRED = "transferred"

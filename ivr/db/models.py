@@ -24,10 +24,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.db.enums import (
+    CalendarDayKind,
     CallOutcome,
     CustomerClass,
     Language,
@@ -36,6 +38,7 @@ from ivr.db.enums import (
     QueueOutcome,
     Role,
     Skill,
+    TicketEventKind,
     TicketStatus,
     TicketType,
 )
@@ -183,6 +186,12 @@ class Ticket(Base):
     resolve_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)  # team or person (首问)
+    contacted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # True when a deadline fell in a year with no official holiday schedule known.
+    deadline_provisional: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     events: Mapped[list[TicketEvent]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="TicketEvent.id"
@@ -201,6 +210,10 @@ class TicketEvent(Base):
     from_status: Mapped[TicketStatus | None] = mapped_column(str_enum(TicketStatus, "from_status"))
     to_status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "to_status"))
     note: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[TicketEventKind] = mapped_column(
+        str_enum(TicketEventKind, "kind"), default=TicketEventKind.STATUS, server_default="status"
+    )
+    owner: Mapped[str | None] = mapped_column(String(100))  # the owner after an assignment
 
 
 class TicketCounter(Base):
@@ -210,6 +223,33 @@ class TicketCounter(Base):
 
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarDay(Base):
+    """A day of an official holiday schedule (holiday or make-up working day) loaded by hand,
+    for years the holiday package does not cover yet."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[CalendarDayKind] = mapped_column(str_enum(CalendarDayKind, "kind"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VerifyFailure(Base):
+    """A failed self-service verification, counted across calls to bound guessing."""
+
+    __tablename__ = "verify_failures"
+    __table_args__ = (
+        Index("ix_verify_failures_account_at", "account", "at"),
+        Index("ix_verify_failures_caller_at", "caller", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    account: Mapped[str | None] = mapped_column(String(10))
+    caller: Mapped[str | None] = mapped_column(String(128))
 
 
 class Call(Base):

@@ -11,10 +11,11 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ivr.db.enums import CustomerClass, Language, OutageKind, OutageStatus, Skill
-from ivr.db.models import Agent, AgentLanguage, AgentSkill, Bill, Customer
+from ivr.db.enums import CalendarDayKind, CustomerClass, Language, OutageKind, OutageStatus, Skill
+from ivr.db.models import Agent, AgentLanguage, AgentSkill, Bill, CalendarDay, Customer
 from ivr.importer import fields
 from ivr.importer.errors import FieldError
+from ivr.services.calendar import CalendarEntry, store_entries
 from ivr.services.errors import ValidationError
 from ivr.services.outages import OutageInput, upsert_outage, validate_outage
 
@@ -217,6 +218,27 @@ async def _write_outages(batch: Batch) -> tuple[int, int]:
     return inserted, updated
 
 
+# calendar: official holidays and make-up working days (调休) for years the package lacks ----
+
+
+def _parse_calendar_day(v: dict[str, str]) -> Parsed:
+    day = _field(v, "date", fields.iso_date)
+    kind = _field(v, "kind", lambda s: fields.choice(s, CalendarDayKind))
+    name = _field(v, "name", lambda s: fields.text(s, 100))
+    return day, {"day": day, "kind": kind, "name": name}
+
+
+async def _write_calendar_days(batch: Batch) -> tuple[int, int]:
+    days = [key for _, key, _ in batch.records]
+    existing = set(await batch.session.scalars(
+        select(CalendarDay.day).where(CalendarDay.day.in_(days))
+    ))
+    entries = [CalendarEntry(r["day"], r["kind"], r["name"]) for _, _, r in batch.records]
+    await store_entries(batch.session, batch.dialect, entries, datetime.now(UTC))
+    updated = sum(1 for day in days if day in existing)
+    return len(days) - updated, updated
+
+
 KINDS: dict[str, Kind] = {
     "customers": Kind(
         "customers",
@@ -260,5 +282,13 @@ KINDS: dict[str, Kind] = {
         _parse_agent,
         _nothing_missing,
         _write_agents,
+    ),
+    "calendar": Kind(
+        "calendar",
+        ("date", "kind", "name"),
+        "date",
+        _parse_calendar_day,
+        _nothing_missing,
+        _write_calendar_days,
     ),
 }

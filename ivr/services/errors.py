@@ -28,3 +28,7 @@ def parse_choice(enum: type[E], field: str, value: str) -> E:
     except ValueError:
         choices = ", ".join(member.value for member in enum)
         raise ValidationError(field, f"{value!r} is not one of {choices}") from None
+
+
+class Conflict(Exception):
+    """The change does not fit the record's state, or another change got there first (409)."""

@@ -7,6 +7,7 @@ and the dialer, so a dispatch update seen by the API clears the same outage cach
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ivr.db.session import Database
 from ivr.services.agents import Agents
@@ -18,6 +19,7 @@ from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
+from ivr.services.verification import VerifyGuard
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,28 @@ class HotlineServices:
     agents: Agents
     tokens: Tokens
     queue_stats: QueueStats
+    verification: VerifyGuard
 
     @classmethod
-    def build(cls, db: Database, *, timezone: str, ring_seconds: float) -> HotlineServices:
+    def build(
+        cls,
+        db: Database,
+        *,
+        timezone: str,
+        ring_seconds: float,
+        repair_arrival_hours: float = 0.75,
+        verify_max_failures: int = 5,
+        verify_lockout_minutes: float = 30.0,
+    ) -> HotlineServices:
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
-            tickets=Tickets(db, timezone),
+            tickets=Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours)),
+            verification=VerifyGuard(
+                db,
+                max_failures=verify_max_failures,
+                window=timedelta(minutes=verify_lockout_minutes),
+            ),
             bills=Bills(db),
             calls=CallLog(db),
             agents=Agents(db),

@@ -59,6 +59,12 @@ class CachedOutages(Outages):
         finally:
             self.clear()
 
+    async def create(self, data: OutageInput, now: datetime | None = None) -> OutageInfo:
+        try:
+            return await super().create(data, now)
+        finally:
+            self.clear()
+
     async def restore(self, outage_id: str, at: datetime | None = None) -> OutageInfo:
         try:
             return await super().restore(outage_id, at)

@@ -25,7 +25,7 @@ from ivr.db.enums import OutageKind, OutageStatus
 from ivr.db.models import Outage, OutageArea, OutageTransformer
 from ivr.db.session import Database
 from ivr.services.customers import CustomerInfo
-from ivr.services.errors import NotFound, ValidationError, parse_choice
+from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
 
 PLANNED_HORIZON = timedelta(days=7)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -152,6 +152,19 @@ async def upsert_outage(
     return outage_info(row), created
 
 
+def same_outage(stored: OutageInfo, data: OutageInput) -> bool:
+    """True when `data` (validated) states exactly what is stored: sending it changes nothing."""
+    return (
+        stored.kind == data.kind
+        and stored.status == data.status
+        and stored.starts_at == data.starts_at
+        and stored.restore_eta == data.restore_eta
+        and stored.cause == data.cause
+        and stored.areas == tuple(data.areas)
+        and stored.transformers == tuple(data.transformers)
+    )
+
+
 def _covering(customer: CustomerInfo) -> Select[Outage]:
     by_area = select(OutageArea.outage_id).where(OutageArea.area == customer.area)
     by_transformer = select(OutageTransformer.outage_id).where(
@@ -200,6 +213,18 @@ class Outages:
             # this one is an update now.
             async with self._db.sessionmaker() as session, session.begin():
                 info, _ = await upsert_outage(session, data, now or datetime.now(UTC))
+        return info
+
+    async def create(self, data: OutageInput, now: datetime | None = None) -> OutageInfo:
+        """Create a new outage. Raises `ValidationError`, and `Conflict` when the id exists
+        (another request created it first: exactly one of racing creations wins)."""
+        try:
+            async with self._db.sessionmaker() as session, session.begin():
+                info, created = await upsert_outage(session, data, now or datetime.now(UTC))
+                if not created:
+                    raise Conflict(f"outage {data.id!r} already exists")
+        except IntegrityError:
+            raise Conflict(f"outage {data.id!r} was created by another request meanwhile") from None
         return info
 
     async def restore(self, outage_id: str, at: datetime | None = None) -> OutageInfo:

@@ -2,49 +2,81 @@
 
 Complaints must be answered within working days (受理客户投诉后，1个工作日内联系客户，7个工作日内
 答复): public holidays do not count, and weekend days the State Council makes working days (调休)
-do. The `chinesecalendar` package carries the published calendar. For a year it does not cover
-yet (the State Council publishes each year's calendar in the preceding November or December),
-Monday to Friday count as working days and a warning is logged once per year, so deadlines in
-such a year can come out early around holidays, never late.
+do. The State Council publishes each year's schedule in the preceding November or December; the
+`holidays` package carries the published ones, and an administrator can load a schedule the
+package does not have yet (`ivr calendar import`), which then takes precedence for its year.
+
+A year with neither is never guessed silently: days are counted on the statutory festivals the
+package derives by rule (New Year's Day, the Spring Festival, ...) without any make-up working
+days, and the deadline is marked provisional, so whoever reads it knows it may move.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-import chinese_calendar
+from holidays.countries.china import China, ChinaStaticHolidays
 
 log = logging.getLogger(__name__)
+
+# The last year whose official schedule (holidays and 调休) the installed package carries.
+PACKAGE_LAST_YEAR: int = max(ChinaStaticHolidays.special_public_holidays)
 
 _warned_years: set[int] = set()
 
 
-@lru_cache(maxsize=4096)
-def is_working_day(day: date) -> bool:
-    """True when `day` is a working day on the national calendar (or, past its end, Mon-Fri)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        if day.year not in _warned_years:
-            _warned_years.add(day.year)
-            log.warning(
-                "the national holiday calendar does not cover %d yet: counting Monday to Friday "
-                "as working days (update the chinesecalendar package)",
-                day.year,
-            )
-        return day.weekday() < 5
+@dataclass(frozen=True)
+class Schedule:
+    """Official days loaded by an administrator: day -> working (True) or holiday (False), and
+    the years those days cover (a covered year's other days follow the Monday-Friday week)."""
+
+    days: Mapping[date, bool] = field(default_factory=dict)
+    years: frozenset[int] = frozenset()
+
+
+NO_SCHEDULE = Schedule()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime
+    provisional: bool  # counted through a year with no official schedule
+
+
+def package_covers(year: int) -> bool:
+    return year <= PACKAGE_LAST_YEAR
+
+
+def is_official(year: int, schedule: Schedule = NO_SCHEDULE) -> bool:
+    """True when the year's official schedule is known (loaded, or in the package)."""
+    return year in schedule.years or package_covers(year)
+
+
+@lru_cache(maxsize=64)
+def _package_year(year: int) -> China:
+    return China(years=year)  # type: ignore[no-untyped-call]  # the package leaves it untyped
+
+
+def is_working_day(day: date, schedule: Schedule = NO_SCHEDULE) -> bool:
+    """True when `day` is a working day: the loaded schedule first, then the package."""
+    if day.year in schedule.years:
+        working = schedule.days.get(day)
+        return working if working is not None else day.weekday() < 5
+    return bool(_package_year(day.year).is_working_day(day))
 
 
 def forget_lookups() -> None:
-    """Forget the days already looked up and the years already warned about: the next lookup
-    reads the calendar (and warns about a year it does not cover) afresh."""
-    is_working_day.cache_clear()
+    """Forget the years already warned about: the next provisional deadline warns afresh."""
     _warned_years.clear()
 
 
-def add_working_days(start: datetime, n: int, tz: tzinfo) -> datetime:
+def working_deadline(
+    start: datetime, n: int, tz: tzinfo, schedule: Schedule = NO_SCHEDULE
+) -> Deadline:
     """The moment `n` working days after `start`: the same clock time in `tz`, `n` working days on.
 
     Days are counted in `tz` (the hotline's own zone), not UTC. A start on a holiday counts from
@@ -57,8 +89,30 @@ def add_working_days(start: datetime, n: int, tz: tzinfo) -> datetime:
     local = start.astimezone(tz)
     day = local.date()
     remaining = n
+    provisional = False
     while remaining:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if not is_official(day.year, schedule):
+            provisional = True
+            _warn_once(day.year)
+        if is_working_day(day, schedule):
             remaining -= 1
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
+    at = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz)
+    return Deadline(at=at, provisional=provisional)
+
+
+def add_working_days(
+    start: datetime, n: int, tz: tzinfo, schedule: Schedule = NO_SCHEDULE
+) -> datetime:
+    return working_deadline(start, n, tz, schedule).at
+
+
+def _warn_once(year: int) -> None:
+    if year not in _warned_years:
+        _warned_years.add(year)
+        log.warning(
+            "no official holiday schedule for %d: deadlines in it count the statutory holidays "
+            "without make-up working days and are marked provisional (load the schedule with "
+            "`ivr calendar import`)",
+            year,
+        )

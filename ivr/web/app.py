@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -11,7 +13,7 @@ from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web import routes_outages, routes_queues, routes_tickets
+from ivr.web import routes_calendar, routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
 
@@ -25,10 +27,12 @@ class HealthSource:
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
     prompts_failed: Callable[[], list[str]] = list  # prompts that could not be rendered
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move it to 1 December
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
 CALLS_KEY = web.AppKey("calls", CallLog)
+TZ_KEY = web.AppKey("timezone", ZoneInfo)
 
 
 @allow(PUBLIC)
@@ -36,6 +40,12 @@ async def get_health(request: web.Request) -> web.Response:
     source = request.app[HEALTH_KEY]
     database = await source.database()
     flows_error = source.flows.last_error
+    warnings = []
+    if database == "up":
+        today = source.clock().astimezone(request.app[TZ_KEY]).date()
+        calendar = request.app[routes_calendar.CALENDAR_KEY]
+        calendar_warning = await calendar.missing_schedule_warning(today)
+        warnings += [calendar_warning] if calendar_warning else []
     body = {
         "status": "ok" if database == "up" else "degraded",
         "database": database,
@@ -44,6 +54,7 @@ async def get_health(request: web.Request) -> web.Response:
         "live_calls": source.live_calls(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
         "prompts_failed": source.prompts_failed(),
+        "warnings": warnings,
     }
     return respond(body, status=200 if database == "up" else 503)
 
@@ -57,7 +68,11 @@ async def get_call(request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    services: HotlineServices, *, health: HealthSource, pbx: LivePbx | None = None
+    services: HotlineServices,
+    *,
+    health: HealthSource,
+    timezone: str,
+    pbx: LivePbx | None = None,
 ) -> web.Application:
     """`pbx`: live queue state and agent control (None: AMI not configured)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
@@ -66,7 +81,9 @@ def create_web_app(
     app[CALLS_KEY] = services.calls
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
+    app[TZ_KEY] = ZoneInfo(timezone)
     routes_tickets.add_routes(app, services.tickets)
+    routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)

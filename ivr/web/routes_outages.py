@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ivr.services.errors import ValidationError
-from ivr.services.outages import OutageInput, Outages
+from ivr.services.errors import Conflict, ValidationError
+from ivr.services.outages import OutageInput, Outages, same_outage, validate_outage
 from ivr.web.auth import allow, error
 from ivr.web.encode import respond
 from ivr.web.requests import parse_moment, read_json
@@ -30,15 +30,24 @@ async def list_outages(request: web.Request) -> web.Response:
 
 @allow("dispatch", "supervisor")
 async def post_outage(request: web.Request) -> web.Response:
-    """Create or update one outage (its `id` is dispatch's); `status: restored` restores it."""
+    """Create (201) or update (200) one outage (its `id` is dispatch's); `status: restored`
+    restores it. Of racing creations of one id exactly one wins; the others, and a repeat that
+    changes nothing, get 409 (the outage is there as sent)."""
     body = await read_json(request)
+    outages = request.app[OUTAGES_KEY]
     try:
-        data = _outage_input(body)
-        existed = await request.app[OUTAGES_KEY].get(data.id) is not None
-        outage = await request.app[OUTAGES_KEY].upsert(data)
+        data = validate_outage(_outage_input(body))
+        stored = await outages.get(data.id)
+        if stored is None:
+            return respond(await outages.create(data), status=201)
+        if same_outage(stored, data):
+            raise Conflict(f"outage {data.id!r} already exists as sent")
+        outage = await outages.upsert(data)
     except ValidationError as exc:
         return error(400, exc.message, field=exc.field)
-    return respond(outage, status=200 if existed else 201)
+    except Conflict as exc:
+        return error(409, str(exc))
+    return respond(outage, status=200)
 
 
 def _outage_input(body: dict[str, Any]) -> OutageInput:

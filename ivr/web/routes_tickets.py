@@ -1,16 +1,21 @@
-"""Work orders: list, read, close."""
+"""Work orders: open, list, read, assign, annotate, close, reopen; overdue and shift handover."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
-from ivr.services.errors import NotFound, ValidationError
-from ivr.services.tickets import Tickets
+from ivr.services.errors import Conflict, NotFound, ValidationError
+from ivr.services.tickets import TicketInfo, Tickets
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond
 from ivr.web.requests import read_json
 
 TICKETS_KEY = web.AppKey("tickets", Tickets)
+_CREATE_FIELDS = {"type", "description", "account", "caller", "owner"}
+DEFAULT_HANDOVER_HOURS = 12.0  # one shift
 
 
 @allow("agent", "supervisor", "survey")
@@ -36,20 +41,126 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 
 @allow("agent", "supervisor")
+async def create_ticket(request: web.Request) -> web.Response:
+    """A contact taken in person or on the phone by an agent: they own it unless they name
+    another owner."""
+    body = await read_json(request)
+    try:
+        unknown = sorted(set(body) - _CREATE_FIELDS)
+        if unknown:
+            raise ValidationError(
+                unknown[0], f"unknown field (fields: {', '.join(sorted(_CREATE_FIELDS))})"
+            )
+        ticket = await request.app[TICKETS_KEY].open(
+            _required(body, "type"),
+            description=_required(body, "description"),
+            account=_optional(body, "account"),
+            caller=_optional(body, "caller"),
+            owner=_optional(body, "owner"),
+            call_uniqueid=None,
+            by=request[PRINCIPAL_KEY].name,
+        )
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond(ticket, status=201)
+
+
+@allow("agent", "supervisor")
+async def assign_ticket(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    return await _change(
+        request,
+        lambda tickets, ref, by: tickets.assign(
+            ref, _required(body, "owner"), _required(body, "reason"), by=by,
+            current_owner=_optional(body, "current_owner"),
+        ),
+    )
+
+
+@allow("agent", "supervisor", "survey")
+async def add_note(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    contacted = body.get("contacted", False)
+    if not isinstance(contacted, bool):
+        return error(400, "true or false expected", field="contacted")
+    return await _change(
+        request,
+        lambda tickets, ref, by: tickets.add_note(
+            ref, _required(body, "text"), by=by, contacted=contacted
+        ),
+    )
+
+
+@allow("agent", "supervisor")
 async def close_ticket(request: web.Request) -> web.Response:
     body = await read_json(request)
-    resolution = body.get("resolution")
-    if not isinstance(resolution, str):
-        return error(400, "a text is required", field="resolution")
+    return await _change(
+        request,
+        lambda tickets, ref, by: tickets.close(ref, _text(body, "resolution"), by=by),
+    )
+
+
+@allow("agent", "supervisor", "survey")
+async def reopen_ticket(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    return await _change(
+        request,
+        lambda tickets, ref, by: tickets.reopen(ref, _required(body, "reason"), by=by),
+    )
+
+
+@allow("agent", "supervisor")
+async def overdue_tickets(request: web.Request) -> web.Response:
+    return respond({"tickets": await request.app[TICKETS_KEY].overdue()})
+
+
+@allow("agent", "supervisor")
+async def handover_tickets(request: web.Request) -> web.Response:
+    raw = request.query.get("hours") or str(DEFAULT_HANDOVER_HOURS)
     try:
-        ticket = await request.app[TICKETS_KEY].close(
-            _ticket_ref(request), resolution, by=request[PRINCIPAL_KEY].name
+        try:
+            hours = float(raw)
+        except ValueError:
+            raise ValidationError("hours", "a number of hours is required") from None
+        tickets = await request.app[TICKETS_KEY].handover(hours)
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond({"hours": hours, "tickets": tickets})
+
+
+Change = Callable[[Tickets, str, str], Awaitable[TicketInfo]]  # (tickets, reference, by)
+
+
+async def _change(request: web.Request, run: Change) -> web.Response:
+    try:
+        ticket = await run(
+            request.app[TICKETS_KEY], _ticket_ref(request), request[PRINCIPAL_KEY].name
         )
     except NotFound as exc:
         return error(404, str(exc))
+    except Conflict as exc:
+        return error(409, str(exc))
     except ValidationError as exc:
-        return error(409 if exc.field == "status" else 400, exc.message, field=exc.field)
+        return error(400, exc.message, field=exc.field)
     return respond(ticket)
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise ValidationError(name, "a text is required")
+    return value
+
+
+def _required(body: dict[str, Any], name: str) -> str:
+    value = _text(body, name)
+    if not value.strip():
+        raise ValidationError(name, "must not be empty")
+    return value
+
+
+def _optional(body: dict[str, Any], name: str) -> str | None:
+    return None if body.get(name) in (None, "") else _text(body, name)
 
 
 def _ticket_ref(request: web.Request) -> str:
@@ -59,5 +170,11 @@ def _ticket_ref(request: web.Request) -> str:
 def add_routes(app: web.Application, tickets: Tickets) -> None:
     app[TICKETS_KEY] = tickets
     app.router.add_get("/api/tickets", list_tickets)
+    app.router.add_post("/api/tickets", create_ticket)
+    app.router.add_get("/api/tickets/overdue", overdue_tickets)  # before {id}
+    app.router.add_get("/api/tickets/handover", handover_tickets)
     app.router.add_get("/api/tickets/{id}", get_ticket)
+    app.router.add_post("/api/tickets/{id}/assign", assign_ticket)
+    app.router.add_post("/api/tickets/{id}/notes", add_note)
     app.router.add_post("/api/tickets/{id}/close", close_ticket)
+    app.router.add_post("/api/tickets/{id}/reopen", reopen_ticket)

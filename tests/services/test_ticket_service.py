@@ -8,7 +8,7 @@ import pytest
 
 from ivr.db.enums import TicketStatus, TicketType
 from ivr.db.session import Database
-from ivr.services.errors import NotFound, ValidationError
+from ivr.services.errors import Conflict, NotFound, ValidationError
 from ivr.services.outages import OutageInput, Outages
 from ivr.services.tickets import TicketInfo, Tickets
 
@@ -80,8 +80,11 @@ async def test_complaint_deadlines_use_working_days(db: Database) -> None:
     assert ticket.contact_due == datetime(2025, 10, 9, 10, 0, tzinfo=SHANGHAI)
     assert ticket.resolve_due == datetime(2025, 10, 16, 10, 0, tzinfo=SHANGHAI)
     assert ticket.status is TicketStatus.OPEN
-    repair = await open_repair(Tickets(db))
-    assert repair.contact_due is None and repair.resolve_due is None
+    assert not ticket.deadline_provisional
+    repair = await open_repair(Tickets(db, repair_arrival=timedelta(minutes=90)))
+    # A repair is due by the crew's arrival commitment, in clock hours, day or night.
+    assert repair.contact_due == repair.created_at + timedelta(minutes=90)
+    assert repair.resolve_due is None
 
 
 async def test_repair_linked_to_a_known_active_outage_only(db: Database) -> None:
@@ -104,7 +107,7 @@ async def test_repair_linked_to_a_known_active_outage_only(db: Database) -> None
 
 
 async def test_get_search_close_and_history(db: Database) -> None:
-    tickets = Tickets(db)
+    tickets = Tickets(db, clock=lambda: EVE)  # read when opened: not overdue yet
     repair = await open_repair(tickets)
     other = await open_repair(tickets, account="5100099999")
     complaint = await tickets.open(
@@ -136,7 +139,7 @@ async def test_get_search_close_and_history(db: Database) -> None:
     ]
     assert [t.number for t in await tickets.search(status="closed")] == [closed.number]
 
-    with pytest.raises(ValidationError, match="already closed"):
+    with pytest.raises(Conflict, match="already closed"):
         await tickets.close(repair.number, "again", by="a1001")
     with pytest.raises(ValidationError) as excinfo:
         await tickets.close(other.number, "  ", by="a1001")

@@ -83,7 +83,7 @@ async def api(db: Database, tmp_path: Path) -> AsyncIterator[tuple[FakePbx, Any]
         live_calls=lambda: 0,
     )
     services = HotlineServices.build(db, timezone="Asia/Shanghai", ring_seconds=5)
-    app = create_web_app(services, health=health, pbx=port)
+    app = create_web_app(services, health=health, timezone="Asia/Shanghai", pbx=port)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

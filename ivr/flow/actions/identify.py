@@ -42,15 +42,27 @@ async def lookup_account(ctx: CallContext) -> str:
 
 
 async def verify_last4(ctx: CallContext) -> str:
-    """The last four digits of the registered phone (`last4`) verify the caller for the account."""
+    """The last four digits of the registered phone (`last4`) verify the caller for the account.
+
+    Failures count across calls, per account and per calling number: past the limit the answer
+    is `locked` whatever is keyed, so hanging up and dialling again buys no more guesses.
+    """
     customer = ctx.customer
+    account = customer.account if customer is not None else None
+    caller = ctx.channel.caller_number or None
+    guard = ctx.services.verification
+    if await guard.locked(account, caller):
+        ctx.record("verification", method="last4", ok=False, locked=True)
+        return "locked"
     digits = str(ctx.vars.get("last4", ""))
     ok = customer is not None and await ctx.services.customers.verify_last4(
         customer.account, digits
     )
-    ctx.record("verification", method="last4", ok=ok)
     if not ok or customer is None:
-        return "mismatch"
+        locked = await guard.record_failure(account, caller)
+        ctx.record("verification", method="last4", ok=False, **({"locked": True} if locked else {}))
+        return "locked" if locked else "mismatch"
+    ctx.record("verification", method="last4", ok=True)
     ctx.identify(customer, verified=True)
     return "ok"
 
@@ -79,9 +91,10 @@ IDENTIFY_ACTIONS = (
     ),
     Action(
         "verify_last4",
-        frozenset({"ok", "mismatch"}),
+        frozenset({"ok", "mismatch", "locked"}),
         verify_last4,
-        "verify the caller by the last four digits of the registered phone (last4)",
+        "verify the caller by the last four digits of the registered phone (last4); locked: "
+        "too many failures for the account or the calling number, a person must verify",
         sets={"ok": VERIFIED_VALUES},
     ),
     Action(
