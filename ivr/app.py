@@ -121,7 +121,8 @@ async def start_hotline(
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
     # The one set of services: calls, the web app and the AMI recorder share it.
     services = HotlineServices.build(db, timezone=settings.timezone,
-                                     ring_seconds=settings.ring_seconds)
+                                     ring_seconds=settings.ring_seconds,
+                                     voice_messages_dir=settings.voice_messages_dir)
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -132,6 +133,7 @@ async def start_hotline(
         timezone=settings.timezone,
         recognizer=recognizer_from_settings(settings),
         recordings_dir=settings.data_dir / "recordings",
+        voice_messages_dir=settings.voice_messages_dir,
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -162,6 +164,7 @@ async def start_hotline(
             ami=hotline.ami,
             ring_seconds=settings.ring_seconds,
             outages=services.outages,
+            voice_messages=services.voice_messages,
         )
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()

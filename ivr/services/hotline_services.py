@@ -7,6 +7,7 @@ and the dialer, so a dispatch update seen by the API clears the same outage cach
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ivr.db.session import Database
 from ivr.services.agents import Agents
@@ -18,6 +19,7 @@ from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
+from ivr.services.voice_messages import VoiceMessages
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,11 @@ class HotlineServices:
     agents: Agents
     tokens: Tokens
     queue_stats: QueueStats
+    voice_messages: VoiceMessages
 
     @classmethod
-    def build(cls, db: Database, *, timezone: str, ring_seconds: float) -> HotlineServices:
+    def build(cls, db: Database, *, timezone: str, ring_seconds: float,
+              voice_messages_dir: Path = Path("var/voice-messages")) -> HotlineServices:
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
@@ -43,4 +47,5 @@ class HotlineServices:
             tokens=Tokens(db),
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
+            voice_messages=VoiceMessages(db, voice_messages_dir),
         )

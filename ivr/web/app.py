@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
+from ivr.services.voice_messages import VoiceMessages
 from ivr.web import routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
@@ -73,15 +75,19 @@ def create_web_app(
     ami: AmiService | None = None,
     ring_seconds: float = 5.0,
     outages: Outages | None = None,
+    voice_messages: VoiceMessages | None = None,
 ) -> web.Application:
-    """`outages`: the instance calls use, so a dispatch update clears its cache at once."""
+    """`outages`: the instance calls use, so a dispatch update clears its cache at once.
+    `voice_messages`: where callers' recordings are kept (default: under `var`)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = Tokens(db)
     app[HEALTH_KEY] = health
     app[CALLS_KEY] = CallLog(db)
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
-    routes_tickets.add_routes(app, Tickets(db, timezone))
+    routes_tickets.add_routes(
+        app, Tickets(db, timezone),
+        voice_messages or VoiceMessages(db, Path("var") / "voice-messages"))
     routes_outages.add_routes(app, outages or Outages(db))
     stats = QueueStats(db, threshold=3 * ring_seconds)
     routes_queues.add_routes(app, routes_queues.QueueApi(stats, Agents(db), ami))
