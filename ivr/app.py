@@ -62,8 +62,13 @@ class Hotline:
         raise RuntimeError("the web server is not listening")
 
     async def render_prompts(self) -> None:
-        """Render every static prompt that is not cached yet, so callers never wait for them."""
-        texts = load_prompt_texts(self.settings.prompts_dir)
+        """Render every static prompt and knowledge answer that is not cached yet, so callers
+        never wait for them."""
+        texts = {language: dict(by_name)
+                 for language, by_name in load_prompt_texts(self.settings.prompts_dir).items()}
+        for topic, answer in self.registry.current().knowledge.answers.items():
+            for language, text in answer.texts.items():
+                texts.setdefault(language, {})[f"knowledge:{topic}"] = text
         result = await build_prompts(texts, self.synth)
         log.info(
             "prompts: %d rendered, %d cached, %d dynamic, %d failed",
