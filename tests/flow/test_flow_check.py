@@ -261,3 +261,12 @@ def test_cli_reports_a_bad_knowledge_file(copy: tuple[Path, Path]) -> None:
                                    "--prompts-dir", str(prompts)])
     assert bad.exit_code == 1
     assert f"{answers}:" in bad.output and "YAML syntax" in bad.output
+
+
+def test_record_keywords_in_an_unknown_language(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "complaint.yaml", "      en-US: [bill,", "      en-UK: [bill,")
+    (found,) = problems(flows, prompts)
+    line = line_of(flows / "complaint.yaml", "keywords:")
+    assert found == (f"{flows / 'complaint.yaml'}:{line}: node 'message': keywords: unknown "
+                     "language 'en-UK' (languages: zh-CN, en-US)")

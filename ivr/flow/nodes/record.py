@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.context import CallContext
-from ivr.flow.schema import NodeModel
+from ivr.flow.schema import LANGUAGES, NodeModel
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,17 @@ class RecordNode(NodeModel):
     # Words the recogniser may pick out of the message, per language (its transcript).
     keywords: dict[str, list[str]] = Field(default_factory=dict)
     next: str
+
+    @field_validator("keywords")
+    @classmethod
+    def _known_languages(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, words in value.items():
+            if language not in LANGUAGES:
+                raise ValueError(f"unknown language {language!r} (languages: "
+                                 f"{', '.join(LANGUAGES)})")
+            if not all(word.strip() for word in words):
+                raise ValueError(f"an empty keyword in {language}")
+        return value
 
     def targets(self) -> dict[str, str]:
         return {"next": self.next}
