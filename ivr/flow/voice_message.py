@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import wave
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ivr.speech.asr import Recognizer, read_wav, trim_silence
+from ivr.speech.asr import Recognizer, RecognizerError, read_wav, trim_silence
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class CallMessages:
         """The recording as a message, or None (file deleted) when there is no speech in it."""
         try:
             pcm, rate = await asyncio.to_thread(read_wav, wav)
-        except (OSError, EOFError, ValueError):
+        except (OSError, EOFError, ValueError, wave.Error, RecognizerError):
             log.warning("call %s: voice message %s unreadable", self.uniqueid, wav)
             await asyncio.to_thread(wav.unlink, missing_ok=True)
             return None

@@ -14,9 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ivr.agi.session import AgiChannel
 from ivr.app import Hotline
 from ivr.asterisk_names import PRIORITY_EMERGENCY, hotline_queue
 from ivr.db.session import Database
+from ivr.flow.channel import ChannelHangup
 from ivr.flow.knowledge import load_knowledge
 from ivr.pbxsim.transcript import CallTranscript, KeysPressed
 from ivr.services.calls import CallRecord
@@ -338,3 +340,27 @@ async def test_a_message_of_another_work_order_is_not_served(
     (message,) = messages
     status, _, _ = await http(f"/api/tickets/{suggestion.number}/recordings/{message.id}", "agent")
     assert status == 404
+
+
+async def test_a_danger_caller_who_hangs_up_while_speaking_still_gets_the_work_order(
+    call: Dial, db: Database, hotline: Hotline, journey: Journey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = AgiChannel.record_file
+
+    async def hung_up_while_speaking(self: AgiChannel, *args: Any, **kwargs: Any) -> Any:
+        # Asterisk keeps what was recorded and answers `(hangup)`: here, the words are
+        # recorded, then the line drops before RECORD FILE could end any other way.
+        await recorded(self, *args, **kwargs)
+        await self.hangup()
+        raise ChannelHangup("RECORD FILE: the caller hung up")
+
+    monkeypatch.setattr(AgiChannel, "record_file", hung_up_while_speaking)
+    t = await call("8", f"say:{SAID}", caller=STRANGER)
+    assert queue_of(t) is None  # nobody left to transfer
+    ticket = await only_ticket(db, type="repair")
+    assert ticket.priority == PRIORITY_EMERGENCY and "location: voice message" in ticket.description
+    assert len(await messages_of(hotline, ticket)) == 1
+    record = await journey(t)
+    assert record.outcome == "caller_hung_up"
+    assert [e.data["hung_up"] for e in record.events if e.kind == "voice_message"] == [True]

@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from ivr.flow.channel import ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.schema import LANGUAGES, NodeModel
+from ivr.flow.voice_message import RecordedMessage
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +61,29 @@ async def run(node: RecordNode, ctx: CallContext) -> str | None:
         return node.next
     try:
         base = await messages.next_base()
+    except OSError as exc:
+        # No directory for it: the work order is still opened, without the caller's words.
+        log.exception("call %s: no directory for voice messages", ctx.channel.uniqueid)
+        ctx.record("error", error=type(exc).__name__, during="record")
+        return node.next
+    wav = base.with_name(base.name + ".wav")
+    keywords = node.keywords.get(ctx.language, ())
+    try:
         result = await ctx.channel.record_file(
             str(base), "wav", "#", timeout_ms=node.max_seconds * 1000,
             silence_seconds=node.silence_seconds, beep=True)
         if result.digit:
             ctx.record("key", digits=result.digit, during=node.prompt)
-        wav = base.with_name(base.name + ".wav")
-        message = await messages.keep(wav, ctx.language, node.keywords.get(ctx.language, ()))
+        message = await messages.keep(wav, ctx.language, keywords)
     except ChannelHangup:
-        raise
+        # Hung up while speaking: Asterisk keeps what was recorded. The words are a contact
+        # all the same, so the flow goes on to its work order (a danger report, a complaint);
+        # the next node that talks to the caller ends the call. Nothing said: the call ends.
+        message = await messages.keep(wav, ctx.language, keywords)
+        if message is None:
+            raise
+        _kept(node, ctx, message, hung_up=True)
+        return node.next
     except Exception as exc:
         # The work order is still opened, without the caller's words: never lose the contact.
         log.exception("call %s: voice message not recorded", ctx.channel.uniqueid)
@@ -77,7 +92,11 @@ async def run(node: RecordNode, ctx: CallContext) -> str | None:
     if message is None:
         ctx.record("voice_message", kept=False, reason="no speech")
         return node.next
+    _kept(node, ctx, message, hung_up=False)
+    return node.next
+
+
+def _kept(node: RecordNode, ctx: CallContext, message: RecordedMessage, *, hung_up: bool) -> None:
     ctx.vars[node.into] = message.transcript or f"voice message ({message.seconds:.0f} s)"
     ctx.record("voice_message", kept=True, seconds=round(message.seconds, 1),
-               transcribed=message.transcript is not None)
-    return node.next
+               transcribed=message.transcript is not None, hung_up=hung_up)
