@@ -74,8 +74,13 @@ class Hotline:
         raise RuntimeError("the web server is not listening")
 
     async def render_prompts(self) -> None:
-        """Render every static prompt that is not cached yet, so callers never wait for them."""
-        texts = load_prompt_texts(self.settings.prompts_dir)
+        """Render every static prompt and knowledge answer that is not cached yet, so callers
+        never wait for them."""
+        texts = {language: dict(by_name)
+                 for language, by_name in load_prompt_texts(self.settings.prompts_dir).items()}
+        for topic, answer in self.registry.current().knowledge.answers.items():
+            for language, text in answer.texts.items():
+                texts.setdefault(language, {})[f"knowledge:{topic}"] = text
         recordings = find_recordings(self.settings.prompts_dir)
         result = await build_prompts(texts, self.synth, recordings=recordings)
         log.info(
@@ -143,6 +148,7 @@ async def start_hotline(
         repair_arrival_hours=settings.repair_arrival_hours,
         verify_max_failures=settings.verify_max_failures,
         verify_lockout_minutes=settings.verify_lockout_minutes,
+        voice_messages_dir=settings.voice_messages_dir,
     )
     runner = CallRunner(
         flows=registry.current,
@@ -154,6 +160,7 @@ async def start_hotline(
         timezone=settings.timezone,
         recognizer=recognizer_from_settings(settings),
         recordings_dir=settings.data_dir / "recordings",
+        voice_messages_dir=settings.voice_messages_dir,
     )
 
     async def handle_call(channel: AgiChannel) -> None:

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         return self.data_dir / "prompt-cache"
 
     @property
+    def voice_messages_dir(self) -> Path:
+        """Callers' voice messages kept with work orders (shared with Asterisk, which writes
+        them)."""
+        return self.data_dir / "voice-messages"
+
+    @property
     def sqlalchemy_url(self) -> str:
         """The async SQLAlchemy URL, accepting URLs as users write them (`sqlite:///x.db`, `postgresql://`)."""
         url = self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"

@@ -16,7 +16,7 @@ from ivr.speech.recordings import check_recordings
 
 @click.group()
 def flows() -> None:
-    """Call flows (YAML in flows/, prompts in prompts/)."""
+    """Call flows (YAML in flows/, answers in flows/knowledge/, prompts in prompts/)."""
 
 
 @flows.command()
@@ -34,7 +34,7 @@ def flows() -> None:
 )
 @click.pass_obj
 def check(settings: Settings, flows_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Check every flow and prompt file; exit 1 listing each problem as file:line."""
+    """Check every flow, answer and prompt file; exit 1 listing each problem as file:line."""
     try:
         flow_set = load_flow_set(
             flows_dir or settings.flows_dir, prompts_dir or settings.prompts_dir
@@ -54,7 +54,8 @@ def check(settings: Settings, flows_dir: Path | None, prompts_dir: Path | None) 
     nodes = sum(len(f.nodes) for f in flow_set.flows.values())
     click.echo(
         f"ok: {len(flow_set.flows)} flows, {nodes} nodes, "
-        f"{len(flow_set.prompts.names())} prompts, version {flow_set.version}"
+        f"{len(flow_set.prompts.names())} prompts, {len(flow_set.knowledge.answers)} answers, "
+        f"version {flow_set.version}"
     )
 
 

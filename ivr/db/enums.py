@@ -54,6 +54,25 @@ class TicketType(StrEnum):
     READING_DISPUTE = "reading_dispute"  # disputed meter reading (抄表数据异常)
 
 
+class ContactType(StrEnum):
+    """What a call was about, from the service rules: each contact is classified as one of these.
+
+    停电信息, 故障报修, 投诉, 举报, 用电信息查询, 咨询, 业务受理, 意见建议, 表扬.
+    Outage information and account queries are answered without a work order, so this is not
+    `TicketType`.
+    """
+
+    OUTAGE_INFO = "outage_info"
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    ACCOUNT_QUERY = "account_query"
+    ENQUIRY = "enquiry"
+    APPLICATION = "application"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+
 class TicketStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from ivr.db.enums import (
     CalendarDayKind,
     CallOutcome,
+    ContactType,
     CustomerClass,
     Language,
     OutageKind,
@@ -216,6 +217,24 @@ class TicketEvent(Base):
     owner: Mapped[str | None] = mapped_column(String(100))  # the owner after an assignment
 
 
+class VoiceMessage(Base):
+    """A caller's recorded words (a complaint, a danger location...) kept with a work order.
+
+    `path` is relative to the voice-message directory under the data directory.
+    """
+
+    __tablename__ = "voice_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    call_uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    seconds: Mapped[float] = mapped_column(Float)
+    transcript: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class TicketCounter(Base):
     """The last sequence number handed out per number prefix (`R20261125`)."""
 
@@ -266,6 +285,10 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome, "outcome"))
     queue: Mapped[str | None] = mapped_column(String(64))
+    # What the call was about (the last service the caller chose); None: they chose none.
+    contact_type: Mapped[ContactType | None] = mapped_column(
+        str_enum(ContactType, "contact_type"), index=True
+    )
 
     events: Mapped[list[CallEvent]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CallEvent.seq"

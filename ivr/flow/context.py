@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ivr.asterisk_names import PRIORITY_NORMAL
-from ivr.db.enums import CallOutcome
+from ivr.db.enums import CallOutcome, ContactType
 from ivr.flow.channel import Channel
 from ivr.flow.fallback import say_without_tts
 from ivr.services.calls import JourneyEvent
@@ -24,6 +24,7 @@ from ivr.speech.tts import Synthesizer, TtsError
 if TYPE_CHECKING:
     from ivr.flow.flowset import FlowSet
     from ivr.flow.speech_input import CallSpeech
+    from ivr.flow.voice_message import CallMessages
     from ivr.services.hotline_services import HotlineServices
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class CallContext:
     queue: str | None = None
     speech: CallSpeech | None = None  # spoken menu answers; None: keys only
     position: tuple[str, str] | None = None  # (flow, node) running now, for the failure log
+    messages: CallMessages | None = None  # voice messages kept for work orders; None: none
+    contact_type: ContactType | None = None  # what the call is about (the call log's class)
 
     @property
     def account(self) -> str | None:

@@ -21,6 +21,7 @@ from ivr.flow.flowset import FlowSet
 from ivr.flow.nodes import node_type, transfer
 from ivr.flow.schema import Jump
 from ivr.flow.speech_input import CallSpeech
+from ivr.flow.voice_message import CallMessages
 from ivr.masking import mask_phone
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import Recognizer
@@ -41,10 +42,12 @@ class CallRunner:
     def __init__(self, *, flows: Callable[[], FlowSet], services: HotlineServices,
                  synth: Synthesizer, default_language: str, outbound_dial: str,
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
-                 recordings_dir: Path = Path("var/recordings")) -> None:
+                 recordings_dir: Path = Path("var/recordings"),
+                 voice_messages_dir: Path | None = None) -> None:
         self._flows = flows
         self.recognizer = recognizer  # None: menus are keypad-only
         self.recordings_dir = recordings_dir
+        self.voice_messages_dir = voice_messages_dir  # None: voice messages are not kept
         self.services = services
         self.synth = synth
         self.default_language = default_language
@@ -62,6 +65,8 @@ class CallRunner:
         uniqueid = channel.uniqueid
         if self.recognizer is not None:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
+        if self.voice_messages_dir is not None:
+            ctx.messages = CallMessages(self.voice_messages_dir, uniqueid, self.recognizer)
         start_record: asyncio.Task[None] | None = None
         try:
             try:
@@ -150,7 +155,7 @@ class CallRunner:
             await self.services.calls.finish(
                 ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR, queue=ctx.queue,
                 account=ctx.account, ended_at=datetime.now(UTC), events=ctx.journey,
-                caller=ctx.channel.caller_number)
+                caller=ctx.channel.caller_number, contact_type=ctx.contact_type)
         except Exception:
             log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ivr.flow.actions import ACTIONS
 from ivr.flow.actions.base import Action
+from ivr.flow.knowledge import KNOWLEDGE_DIR, KnowledgeBase, check_references, load_knowledge
 from ivr.flow.nodes import NODE_TYPES
 from ivr.flow.problems import FlowConfigError, Problem, did_you_mean
 from ivr.flow.prompts import PromptCatalog, load_prompts
@@ -42,13 +43,17 @@ class Flow:
 class FlowSet:
     flows: Mapping[str, Flow]
     prompts: PromptCatalog
-    version: str  # content hash of every flow and prompt file: recorded with each call
+    version: str  # content hash of every flow, prompt and answer file: recorded with each call
+    knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # common enquiries
 
 
 def load_flow_set(
     flows_dir: Path, prompts_dir: Path, actions: Mapping[str, Action] = ACTIONS
 ) -> FlowSet:
+    """Flows from `flows_dir/*.yaml`, their knowledge base from `flows_dir/knowledge/*.yaml`."""
     problems: list[Problem] = []
+    knowledge, knowledge_problems = load_knowledge(flows_dir / KNOWLEDGE_DIR)
+    problems.extend(knowledge_problems)
     try:
         prompts: PromptCatalog | None = load_prompts(prompts_dir)
     except FlowConfigError as exc:
@@ -78,10 +83,13 @@ def load_flow_set(
         flows[flow.name] = flow
     if prompts is not None:
         problems.extend(check_graph(flows, prompts, actions, all_loaded=all_loaded))
+    if all_loaded and not knowledge_problems:
+        problems.extend(check_references(knowledge, flows))
     if problems:
         raise FlowConfigError(problems)
     assert prompts is not None
-    return FlowSet(flows, prompts, _content_hash([*paths, *sorted(prompts_dir.glob("*.yaml"))]))
+    files = [*paths, *sorted(prompts_dir.glob("*.yaml")), *knowledge.paths]
+    return FlowSet(flows, prompts, _content_hash(files), knowledge)
 
 
 def _load_flow(path: Path) -> Flow:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert
 
-from ivr.db.enums import CallOutcome
+from ivr.db.enums import CallOutcome, ContactType
 from ivr.db.models import Call, CallEvent
 from ivr.db.session import Database
 from ivr.services.errors import parse_choice
@@ -41,6 +41,7 @@ class CallRecord:
     outcome: CallOutcome | None  # None while the call is in progress
     queue: str | None
     events: tuple[JourneyEvent, ...]
+    contact_type: ContactType | None = None  # what the call was about
 
 
 def call_record(row: Call) -> CallRecord:
@@ -57,6 +58,7 @@ def call_record(row: Call) -> CallRecord:
         outcome=CallOutcome(row.outcome) if row.outcome is not None else None,
         queue=row.queue,
         events=tuple(JourneyEvent(at=e.at, kind=e.kind, data=dict(e.data)) for e in row.events),
+        contact_type=ContactType(row.contact_type) if row.contact_type is not None else None,
     )
 
 
@@ -107,6 +109,7 @@ class CallLog:
         ended_at: datetime,
         events: Sequence[JourneyEvent],
         caller: str | None = None,
+        contact_type: ContactType | str | None = None,
     ) -> None:
         """Record how the call ended and its whole journey, in one transaction.
 
@@ -114,6 +117,11 @@ class CallLog:
         and when repeated: the journey is replaced, not appended to.
         """
         result = parse_choice(CallOutcome, "outcome", outcome)
+        contact = (
+            parse_choice(ContactType, "contact_type", contact_type)
+            if contact_type is not None
+            else None
+        )
         async with self._db.sessionmaker() as session, session.begin():
             row = await session.get(Call, uniqueid)
             if row is None:
@@ -126,6 +134,7 @@ class CallLog:
             row.queue = queue
             row.account = account or row.account
             row.ended_at = ended_at
+            row.contact_type = contact
             await session.flush()
             if events:
                 # One multi-row INSERT: a journey has dozens of events and calls end by the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from ivr.db.session import Database
 from ivr.services.agents import Agents
@@ -20,6 +21,7 @@ from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
 from ivr.services.verification import VerifyGuard
+from ivr.services.voice_messages import VoiceMessages
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class HotlineServices:
     tokens: Tokens
     queue_stats: QueueStats
     verification: VerifyGuard
+    voice_messages: VoiceMessages
 
     @classmethod
     def build(
@@ -44,6 +47,7 @@ class HotlineServices:
         repair_arrival_hours: float = 0.75,
         verify_max_failures: int = 5,
         verify_lockout_minutes: float = 30.0,
+        voice_messages_dir: Path = Path("var/voice-messages"),
     ) -> HotlineServices:
         return cls(
             customers=Customers(db),
@@ -60,4 +64,5 @@ class HotlineServices:
             tokens=Tokens(db),
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
+            voice_messages=VoiceMessages(db, voice_messages_dir),
         )

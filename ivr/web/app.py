@@ -82,7 +82,7 @@ def create_web_app(
     app.router.add_get("/api/health", get_health)
     app.router.add_get("/api/calls/{uniqueid}", get_call)
     app[TZ_KEY] = ZoneInfo(timezone)
-    routes_tickets.add_routes(app, services.tickets)
+    routes_tickets.add_routes(app, services.tickets, services.voice_messages)
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)

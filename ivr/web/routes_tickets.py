@@ -1,7 +1,9 @@
-"""Work orders: open, list, read, assign, annotate, close, reopen; overdue and shift handover."""
+"""Work orders: open, list, read, assign, annotate, close, reopen; overdue and shift handover;
+the callers' voice messages kept with them."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,6 +11,7 @@ from aiohttp import web
 
 from ivr.services.errors import Conflict, NotFound, ValidationError
 from ivr.services.tickets import TicketInfo, Tickets
+from ivr.services.voice_messages import VoiceMessages
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
 from ivr.web.encode import respond
 from ivr.web.requests import read_json
@@ -16,6 +19,7 @@ from ivr.web.requests import read_json
 TICKETS_KEY = web.AppKey("tickets", Tickets)
 _CREATE_FIELDS = {"type", "description", "account", "caller", "owner"}
 DEFAULT_HANDOVER_HOURS = 12.0  # one shift
+VOICE_MESSAGES_KEY = web.AppKey("voice_messages", VoiceMessages)
 
 
 @allow("agent", "supervisor", "survey")
@@ -37,7 +41,28 @@ async def get_ticket(request: web.Request) -> web.Response:
     ticket = await request.app[TICKETS_KEY].get(_ticket_ref(request))
     if ticket is None:
         return error(404, f"no work order {request.match_info['id']!r}")
-    return respond(ticket)
+    recordings = await request.app[VOICE_MESSAGES_KEY].for_ticket(ticket.id) or []
+    return respond({**_fields(ticket), "recordings": recordings})
+
+
+@allow("agent", "supervisor")
+async def list_recordings(request: web.Request) -> web.Response:
+    recordings = await request.app[VOICE_MESSAGES_KEY].for_ticket(_ticket_ref(request))
+    if recordings is None:
+        return error(404, f"no work order {request.match_info['id']!r}")
+    return respond({"recordings": recordings})
+
+
+@allow("agent", "supervisor")
+async def get_recording(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["recording"]
+    if not (raw.isascii() and raw.isdigit()):
+        return error(404, f"no recording {raw!r}")
+    path = await request.app[VOICE_MESSAGES_KEY].audio(_ticket_ref(request), int(raw))
+    if path is None:
+        return error(404, f"no recording {raw!r} of work order {request.match_info['id']!r}")
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav",
+                                           "Cache-Control": "no-store"})
 
 
 @allow("agent", "supervisor")
@@ -163,12 +188,17 @@ def _optional(body: dict[str, Any], name: str) -> str | None:
     return None if body.get(name) in (None, "") else _text(body, name)
 
 
+def _fields(ticket: TicketInfo) -> dict[str, object]:
+    return {f.name: getattr(ticket, f.name) for f in dataclasses.fields(ticket)}
+
+
 def _ticket_ref(request: web.Request) -> str:
     return request.match_info["id"]  # a work order number, or its numeric id
 
 
-def add_routes(app: web.Application, tickets: Tickets) -> None:
+def add_routes(app: web.Application, tickets: Tickets, voice_messages: VoiceMessages) -> None:
     app[TICKETS_KEY] = tickets
+    app[VOICE_MESSAGES_KEY] = voice_messages
     app.router.add_get("/api/tickets", list_tickets)
     app.router.add_post("/api/tickets", create_ticket)
     app.router.add_get("/api/tickets/overdue", overdue_tickets)  # before {id}
@@ -176,5 +206,7 @@ def add_routes(app: web.Application, tickets: Tickets) -> None:
     app.router.add_get("/api/tickets/{id}", get_ticket)
     app.router.add_post("/api/tickets/{id}/assign", assign_ticket)
     app.router.add_post("/api/tickets/{id}/notes", add_note)
+    app.router.add_get("/api/tickets/{id}/recordings", list_recordings)
+    app.router.add_get("/api/tickets/{id}/recordings/{recording}", get_recording)
     app.router.add_post("/api/tickets/{id}/close", close_ticket)
     app.router.add_post("/api/tickets/{id}/reopen", reopen_ticket)

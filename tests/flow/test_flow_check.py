@@ -135,7 +135,7 @@ def test_cli_exit_codes(copy: tuple[Path, Path]) -> None:
     ok = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                              "--prompts-dir", str(prompts)])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("ok: 7 flows")
+    assert ok.output.startswith("ok: 11 flows")
     edit(flows / "repair.yaml", "next: create\n", "next: craete\n")
     bad = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                               "--prompts-dir", str(prompts)])
@@ -196,3 +196,77 @@ def test_a_value_set_by_a_flow_authors_set_node_counts(copy: tuple[Path, Path]) 
     edit(flows / "person.yaml", 'queue: "{person_queue}"', 'queue: "{fault_type}"')
     # fault_type is set by the repair flow's set nodes, which reach the person flow by goto.
     assert load_flow_set(flows, prompts).version != flow_set.version
+
+
+# --- the knowledge base: flows/knowledge/*.yaml ------------------------------------------------
+
+
+def test_an_answer_missing_in_one_language(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    answers = flows / "knowledge" / "common.yaml"
+    text = answers.read_text(encoding="utf-8")
+    start = text.index("  en-US: >-\n    Our business offices")
+    answers.write_text(text[:start], encoding="utf-8")
+    line = line_of(answers, "office_hours:")
+    assert problems(flows, prompts) == [
+        f"{answers}:{line}: office_hours: missing the answer in en-US"
+    ]
+
+
+def test_an_answer_in_an_unknown_language_or_empty(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    answers = flows / "knowledge" / "common.yaml"
+    edit(answers, "  en-US: >-\n    You can pay", "  en-UK: >-\n    You can pay")
+    edit(answers, "tariffs:\n  zh-CN: >-\n", "tariffs:\n  zh-CN: ''\n  zh-XX: >-\n")
+    found = problems(flows, prompts)
+    pay = line_of(answers, "en-UK")
+    assert (f"{answers}:{pay}: how_to_pay.en-UK: unknown language 'en-UK' "
+            "(did you mean 'en-US'?)") in found
+    topic = line_of(answers, "how_to_pay:")
+    assert f"{answers}:{topic}: how_to_pay: missing the answer in en-US" in found
+    empty = line_of(answers, "zh-CN: ''")
+    assert f"{answers}:{empty}: tariffs.zh-CN: expected a non-empty answer" in found
+
+
+def test_a_flow_naming_an_unknown_topic_and_a_topic_no_flow_speaks(
+    copy: tuple[Path, Path]
+) -> None:
+    flows, prompts = copy
+    edit(flows / "enquiry.yaml", "topic: tariffs,", "topic: tarifs,")
+    answers = flows / "knowledge" / "common.yaml"
+    assert problems(flows, prompts) == [
+        f"{flows / 'enquiry.yaml'}:{line_of(flows / 'enquiry.yaml', 'topic: tarifs')}: "
+        "node 'tariffs': topic: unknown topic 'tarifs' (did you mean 'tariffs'?) "
+        "(topics are in knowledge/*.yaml)",
+        f"{answers}:{line_of(answers, 'tariffs:')}: tariffs: not referenced from any flow "
+        "(no answer node names this topic)",
+    ]
+
+
+def test_a_topic_defined_twice(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    extra = flows / "knowledge" / "more.yaml"
+    extra.write_text("office_hours:\n  zh-CN: 周一至周五。\n  en-US: Weekdays.\n",
+                     encoding="utf-8")
+    (found,) = problems(flows, prompts)
+    assert found.startswith(f"{extra}:1: office_hours: topic 'office_hours' is also defined at "
+                            f"{flows / 'knowledge' / 'common.yaml'}:")
+
+
+def test_cli_reports_a_bad_knowledge_file(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    answers = flows / "knowledge" / "common.yaml"
+    edit(answers, "how_to_pay:\n", "how_to_pay: [\n")
+    bad = CliRunner().invoke(cli, ["flows", "check", "--flows-dir", str(flows),
+                                   "--prompts-dir", str(prompts)])
+    assert bad.exit_code == 1
+    assert f"{answers}:" in bad.output and "YAML syntax" in bad.output
+
+
+def test_record_keywords_in_an_unknown_language(copy: tuple[Path, Path]) -> None:
+    flows, prompts = copy
+    edit(flows / "complaint.yaml", "      en-US: [bill,", "      en-UK: [bill,")
+    (found,) = problems(flows, prompts)
+    line = line_of(flows / "complaint.yaml", "keywords:")
+    assert found == (f"{flows / 'complaint.yaml'}:{line}: node 'message': keywords: unknown "
+                     "language 'en-UK' (languages: zh-CN, en-US)")

@@ -18,7 +18,9 @@ PATHS = {
     "repair": ("2", "1", "1", ""),
     "danger": ("2", "1", "3"),
     "bill_by_account": ("3", f"{ACCOUNT}#", "8000", ""),
-    "complaint": ("4",),
+    "complaint": ("4", "1", ""),
+    "danger_from_greeting": ("8",),
+    "report": ("4", "2", "say:the meter reader asked me for money", ""),
     "person": ("0",),
     "invalid_keys": ("7", "7", "7"),
 }

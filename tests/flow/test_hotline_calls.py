@@ -83,7 +83,7 @@ async def test_english_customer_is_greeted_in_english(
     assert t.prompts[0] == EN["greeting"]
 
 
-@pytest.mark.parametrize("responses", [("7", "8", "*"), ("", "", ""), ("5", "", "#")])
+@pytest.mark.parametrize("responses", [("7", "9", "*"), ("", "", ""), ("7", "", "#")])
 async def test_three_invalid_or_silent_tries_go_to_the_general_queue(
     call: Dial, journey: Journey, responses: tuple[str, ...]
 ) -> None:
@@ -103,7 +103,7 @@ async def test_invalid_key_is_said_and_the_menu_repeated(
     call: Dial, add_customer: CustomerFactory
 ) -> None:
     await add_customer()
-    t = await call("6", "h")
+    t = await call("7", "h")
     assert t.prompts[-3:] == [ZH["main_menu"], ZH["invalid_key"], ZH["main_menu"]]
 
 
@@ -271,14 +271,14 @@ async def test_bill_never_read_to_an_unverified_caller(
     assert record.outcome == "transferred" and record.queue == "billing"
 
 
-# --- 4: complaint, 0: a person ---------------------------------------------------------------
+# --- 4 then 1: complaint, 0: a person --------------------------------------------------------
 
 
 async def test_complaint_opens_a_work_order_with_deadlines_then_the_complaint_queue(
     call: Dial, db: Database, add_customer: CustomerFactory
 ) -> None:
     await add_customer()
-    t = await call("4")
+    t = await call("4", "1", "")  # the complaint menu, then silence after the tone
     (ticket,) = await Tickets(db).search(account=ACCOUNT, type="complaint")
     assert ticket.contact_due is not None and ticket.resolve_due is not None
     assert ticket.contact_due < ticket.resolve_due
@@ -475,7 +475,7 @@ async def test_an_unanswered_complaint_is_promised_contact_by_its_deadline(
     call: Dial, db: Database, add_customer: CustomerFactory
 ) -> None:
     await add_customer()
-    t = await call("4", queue_status="TIMEOUT")
+    t = await call("4", "1", "", queue_status="TIMEOUT")
     assert len(await Tickets(db).search(account=ACCOUNT)) == 1  # the complaint, no extra order
     assert t.prompts[-1].startswith("非常抱歉，目前坐席全忙。您的投诉已登记")
 
@@ -521,7 +521,7 @@ async def test_a_complaint_deadline_is_spoken_as_the_local_date(
     call: Dial, db: Database, add_customer: CustomerFactory
 ) -> None:
     await add_customer()
-    t = await call("4")
+    t = await call("4", "1", "")  # the complaint menu, then silence after the tone
     (ticket,) = await Tickets(db).search(account=ACCOUNT, type="complaint")
     assert ticket.contact_due is not None
     local = ticket.contact_due.astimezone(ZoneInfo("Asia/Shanghai")).date()

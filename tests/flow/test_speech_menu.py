@@ -75,7 +75,7 @@ async def english_customer(add_customer: CustomerFactory) -> None:
     ("bill", "3", "bill", "bill"),
     # The prompt suggests the longer "make a complaint": the bare word is too short for the
     # embedded English model; the grammar's phrase "complaint" is found inside it.
-    ("make a complaint", "4", "complaint", "complaint"),
+    ("make a complaint", "4", "feedback", "complaint"),  # the complaint, report... menu
     ("agent", "0", "person", "agent"),
 ])
 @pytest.mark.usefixtures("english_customer")
@@ -146,7 +146,7 @@ async def test_two_answers_not_understood_fall_back_to_the_keypad_menu(
     heard = events(record, "recognition")
     assert [(h["option"], h["attempt"]) for h in heard] == [(None, 1), (None, 2)]
     assert events(record, "speech_fallback") == [{"prompt": "main_menu_speech", "tries": 2}]
-    assert flows_entered(record)[:2] == ["hotline", "complaint"]
+    assert flows_entered(record)[:2] == ["hotline", "feedback"]
     assert leftover_audio(tmp_path) == []
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from ivr.flow.actions.base import Action
 from ivr.flow.actions.billing import BILLING_ACTIONS
+from ivr.flow.actions.contacts import CONTACT_ACTIONS
 from ivr.flow.actions.identify import IDENTIFY_ACTIONS
 from ivr.flow.actions.outages import OUTAGE_ACTIONS
 from ivr.flow.actions.routing import ROUTING_ACTIONS
 
 ACTIONS: dict[str, Action] = {
-    a.name: a for a in (*IDENTIFY_ACTIONS, *OUTAGE_ACTIONS, *BILLING_ACTIONS, *ROUTING_ACTIONS)
+    a.name: a
+    for a in (*IDENTIFY_ACTIONS, *OUTAGE_ACTIONS, *BILLING_ACTIONS, *ROUTING_ACTIONS,
+              *CONTACT_ACTIONS)
 }

@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from ivr.flow.nodes import (
     action,
+    answer,
     branch,
     collect,
     dial,
     goto,
     hangup,
     menu,
+    record,
     say,
     set_vars,
     ticket,
@@ -49,6 +51,8 @@ NODE_TYPES: dict[str, NodeType] = {
     "dial": NodeType(dial.DialNode, dial.run),
     "goto": NodeType(goto.GotoNode, goto.run),
     "hangup": NodeType(hangup.HangupNode, hangup.run),
+    "record": NodeType(record.RecordNode, record.run),
+    "answer": NodeType(answer.AnswerNode, answer.run),
 }
 
 

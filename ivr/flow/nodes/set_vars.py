@@ -1,4 +1,4 @@
-"""`set`: set variables, or the language the call continues in."""
+"""`set`: set variables, the language the call continues in, or what the call is about."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ivr.db.enums import Language
+from ivr.db.enums import ContactType, Language
 from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel
 
@@ -15,6 +15,8 @@ class SetNode(NodeModel):
     type: Literal["set"]
     language: Language | None = None
     vars: dict[str, str | int | bool] = Field(default_factory=dict)
+    # The call's contact type for the call log (停电信息, 故障报修, 投诉...): the last one set wins.
+    contact: ContactType | None = None
     next: str
 
     def targets(self) -> dict[str, str]:
@@ -30,4 +32,7 @@ async def run(node: SetNode, ctx: CallContext) -> str | None:
         ctx.language = node.language
         ctx.language_chosen = True
         ctx.record("language", language=node.language.value)
+    if node.contact is not None and node.contact != ctx.contact_type:
+        ctx.contact_type = node.contact
+        ctx.record("contact", type=node.contact.value)
     return node.next

@@ -1,4 +1,7 @@
-"""`ticket`: open a work order, committed before the flow goes on so it can be read back."""
+"""`ticket`: open a work order, committed before the flow goes on so it can be read back.
+
+Voice messages the caller left earlier in the call (`record` nodes) are attached to it.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ class TicketNode(NodeModel):
     # Where to go when the work order cannot be written (database down). Without it the call
     # takes the general fallback (apology, general queue); a danger report must not wait.
     on_error: str | None = None
+    # A variable holding the number to call back (keyed in when the caller id is withheld);
+    # when set, it is the work order's caller number.
+    callback: str | None = None
 
     def targets(self) -> dict[str, str]:
         return {"next": self.next} | ({"on_error": self.on_error} if self.on_error else {})
@@ -39,7 +45,8 @@ class TicketNode(NodeModel):
         return TICKET_VARS if key == "next" else frozenset()
 
     def reads(self) -> dict[str, str]:
-        return {f"description.{name}": name for name in placeholders(self.description)}
+        reads = {f"description.{name}": name for name in placeholders(self.description)}
+        return reads | ({"callback": self.callback} if self.callback else {})
 
 
 class _Blank(dict[str, Any]):
@@ -65,7 +72,26 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
     ctx.vars["ticket_linked_outage"] = outage_id is not None
     ctx.record("ticket", number=ticket.number, kind=node.kind.value, outage_id=outage_id,
                priority=node.priority)
+    await _attach_messages(ctx, ticket)
     return node.next
+
+
+async def _attach_messages(ctx: CallContext, ticket: TicketInfo) -> None:
+    if ctx.messages is None:
+        return
+    for message in ctx.messages.take():
+        try:
+            kept = await ctx.services.voice_messages.attach(
+                ticket.id, message.path, language=message.language, seconds=message.seconds,
+                transcript=message.transcript, call_uniqueid=ctx.channel.uniqueid,
+                recorded_at=message.recorded_at)
+        except Exception as exc:
+            # The work order stands; the file stays on disk for staff to find by call id.
+            log.exception("call %s: voice message %s not attached to %s",
+                          ctx.channel.uniqueid, message.path, ticket.number)
+            ctx.record("error", error=type(exc).__name__, during="voice_message")
+            continue
+        ctx.record("voice_message_attached", ticket=ticket.number, id=kept.id)
 
 
 async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | None]:
@@ -76,10 +102,11 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
         outage = await ctx.services.outages.find_active_for(customer)
         outage_id = outage.id if outage is not None else None
     description = string.Formatter().vformat(node.description, (), _Blank(ctx.vars))
+    callback = str(ctx.vars.get(node.callback) or "") if node.callback else ""
     ticket = await ctx.services.tickets.open(
         node.kind,
         account=ctx.account,
-        caller=ctx.channel.caller_number,
+        caller=callback or ctx.channel.caller_number,
         description=description,
         call_uniqueid=ctx.channel.uniqueid,
         outage_id=outage_id,

@@ -54,7 +54,7 @@ async def test_key_after_the_prompt_is_waited_for(services: HotlineServices) -> 
 
 async def test_wrong_key_is_said_and_the_menu_asked_again(services: HotlineServices) -> None:
     ctx = make_context(MemoryChannel(["7", "1"]), services=services)
-    assert await menu.run(MAIN, ctx) == "to_outage"
+    assert await menu.run(MAIN, ctx) == "outage_contact"
     assert prompts_heard(ctx) == ["main_menu", "invalid_key", "main_menu"]
     assert events(ctx, "menu_retry") == [
         {"prompt": "main_menu", "attempt": 1, "reason": "invalid"}]
@@ -63,14 +63,14 @@ async def test_wrong_key_is_said_and_the_menu_asked_again(services: HotlineServi
 async def test_silence_is_said_and_the_menu_asked_again(services: HotlineServices) -> None:
     channel = MemoryChannel(["", "3"])
     ctx = make_context(channel, services=services)
-    assert await menu.run(MAIN, ctx) == "to_bill"
+    assert await menu.run(MAIN, ctx) == "bill_contact"
     assert prompts_heard(ctx) == ["main_menu", "no_input", "main_menu"]
     assert events(ctx, "menu_retry") == [
         {"prompt": "main_menu", "attempt": 1, "reason": "no_input"}]
     assert channel.verbs() == ["STREAM FILE", "WAIT FOR DIGIT", "STREAM FILE", "STREAM FILE"]
 
 
-@pytest.mark.parametrize("script", [("7", "8", "*"), ("", "", ""), ("5", "", "#")])
+@pytest.mark.parametrize("script", [("7", "9", "*"), ("", "", ""), ("#", "", "7")])
 async def test_tries_exhausted_go_to_on_fail(
     services: HotlineServices, script: Sequence[str]
 ) -> None:
@@ -171,7 +171,7 @@ async def test_recording_failure_falls_back_to_the_keypad_menu(
     channel = MemoryChannel([RecordingFailed("no directory"), "4"])
     speech = CallSpeech(OneAnswer(), tmp_path, channel.uniqueid)
     ctx = make_context(channel, services=services, language="en-US", speech=speech)
-    assert await menu.run(MAIN, ctx) == "to_complaint"
+    assert await menu.run(MAIN, ctx) == "to_feedback"
     assert prompts_heard(ctx) == ["main_menu_speech", "main_menu"]
     assert events(ctx, "speech_error") == [{"error": "RecordingFailed"}]
     await speech.close()
@@ -194,7 +194,7 @@ async def test_language_without_recognition_gets_the_keypad_menu(
     channel = MemoryChannel(["1"])
     speech = CallSpeech(OneAnswer(), tmp_path, channel.uniqueid)
     ctx = make_context(channel, services=services, language="zh-CN", speech=speech)
-    assert await menu.run(MAIN, ctx) == "to_outage"
+    assert await menu.run(MAIN, ctx) == "outage_contact"
     assert channel.played == [f"/tts/zh-CN/{ZH['main_menu']}"]
     assert "RECORD FILE" not in channel.verbs()
     assert EN["main_menu_speech"] not in " ".join(channel.played)

@@ -23,7 +23,7 @@ async def test_plays_the_prompt_and_goes_on(services: HotlineServices) -> None:
     ctx = make_context(channel, services=services)
     assert await say.run(GREETING, ctx) == "known_caller"
     assert channel.verbs() == ["STREAM FILE"]
-    assert channel.commands[0].args[1] == "9"  # only the listed key interrupts
+    assert channel.commands[0].args[1] == "98"  # only the listed keys interrupt
     assert channel.played == [f"/tts/zh-CN/{ZH['greeting']}"]
     assert events(ctx, "prompt") == [{"name": "greeting", "text": ZH["greeting"]}]
     assert events(ctx, "key") == []

@@ -22,7 +22,7 @@ from tests.flow.nodes.factory import events, identify, make_context, shipped_nod
 from tests.hotline import ACCOUNT, add_outage
 
 CREATE = shipped_node("repair", "create", TicketNode)  # "{fault_type}", link_outage → linked
-DANGER = shipped_node("repair", "danger_ticket", TicketNode)  # priority 10, on_error to_emergency
+DANGER = shipped_node("danger", "create", TicketNode)  # priority 10, on_error to_emergency
 COMPLAINT = shipped_node("complaint", "create", TicketNode)
 CALLBACK = shipped_node("callback", "create", TicketNode)  # on_error busy
 SAY_TICKET = shipped_node("repair", "say_ticket", SayNode)

@@ -28,7 +28,7 @@ from tests.flow.nodes.factory import (
 )
 
 TO_REPAIR = shipped_node("repair", "to_repair_queue", TransferNode)  # on_unanswered to_callback
-TO_EMERGENCY = shipped_node("repair", "to_emergency", TransferNode)  # priority 10
+TO_EMERGENCY = shipped_node("danger", "to_emergency", TransferNode)  # priority 10
 TO_PERSON = shipped_node("person", "to_queue", TransferNode)  # queue "{person_queue}"
 
 
