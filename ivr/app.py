@@ -31,6 +31,8 @@ from ivr.web.app import HealthSource, create_web_app
 
 log = logging.getLogger(__name__)
 
+WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
+
 
 @dataclass
 class Hotline:
@@ -80,15 +82,24 @@ class Hotline:
         self._tasks.append(asyncio.create_task(self._watch_flows()))
 
     async def _watch_flows(self) -> None:
-        async for ok in self.registry.watch():
-            if ok:
-                await self.render_prompts()
+        # Restarted whatever ends it: a dead watcher would leave later edits unloaded.
+        while True:
+            try:
+                async for ok in self.registry.watch():
+                    if ok:
+                        await self.render_prompts()
+                log.error("flow watcher ended; restarting it")
+            except Exception as exc:
+                log.exception("flow watcher failed; restarting it")
+                self.registry.report_watch_failure(exc)
+            await asyncio.sleep(WATCH_RESTART_SECONDS)
 
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            # A background task's own failure must not cost live calls their grace period.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.agi.close(grace=self.settings.shutdown_grace)
         if self.web_runner is not None:

@@ -47,7 +47,8 @@ async def get_health(request: web.Request) -> web.Response:
         database = f"down: {type(exc).__name__}"
     flows_error = source.flows.last_error
     body = {
-        "status": "ok" if database == "up" else "degraded",
+        # Flow problems degrade the status but not the code: the running flows still serve.
+        "status": "ok" if database == "up" and flows_error is None else "degraded",
         "database": database,
         "flows_version": source.flows.current().version,
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
