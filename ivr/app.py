@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from ivr.agi.limits import raise_open_file_limit
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
@@ -151,7 +152,8 @@ async def start_hotline(
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
-        media_timeout=settings.agi_media_timeout,
+        media_timeout=settings.agi_media_timeout, max_connections=settings.agi_max_connections,
+        header_timeout=settings.agi_header_timeout,
     )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
@@ -210,6 +212,10 @@ def _start_ami(
 
 async def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let live calls finish (up to the shutdown grace)."""
+    # One descriptor per call: take all the system allows, so the connection cap (sized from
+    # this limit) is what refuses a flood, not failing accepts.
+    before, after = raise_open_file_limit()
+    log.info("open-file limit: %d (was %d)", after, before)
     hotline = await start_hotline(settings)
     # Everything loaded at start-up lives for the whole run: keep it out of the collector's
     # scans, so a full collection during a storm does not stall every call for tens of ms.

@@ -329,7 +329,7 @@ async def test_oversized_header_is_refused(running: Any) -> None:
 
 
 async def test_half_open_header_times_out(running: Any) -> None:
-    server, rec = await running(answer_only, read_timeout=0.2)
+    server, rec = await running(answer_only, header_timeout=0.2)
     started = asyncio.get_running_loop().time()
     assert await _raw(server, b"agi_network: yes\nagi_uniq") == b""
     assert asyncio.get_running_loop().time() - started < 2
