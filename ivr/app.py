@@ -11,7 +11,9 @@ import contextlib
 import gc
 import logging
 import signal
+import socket
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -144,6 +146,7 @@ async def start_hotline(
         timezone=settings.timezone,
         recognizer=recognizer_from_settings(settings),
         recordings_dir=settings.data_dir / "recordings",
+        instance=instance_name(settings),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -157,6 +160,7 @@ async def start_hotline(
     )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
+        await close_interrupted_calls(services, instance_name(settings))
         if render:
             await hotline.render_prompts()
         host, port = settings.agi_address
@@ -193,6 +197,25 @@ async def start_hotline(
         registry.current().version,
     )
     return hotline
+
+
+def instance_name(settings: Settings) -> str:
+    """This IVR among several sharing one database: the host and the FastAGI address it was
+    told to bind (the same after a restart, unlike a process id or a port chosen at random)."""
+    return f"{socket.gethostname()} {settings.agi_bind}"[:128]
+
+
+# No call lasts this long: a call recorded without an instance and still open is a leftover.
+UNOWNED_OPEN_CALL = timedelta(hours=12)
+
+
+async def close_interrupted_calls(services: HotlineServices, instance: str) -> None:
+    """Calls this instance left open when it was killed mid-call are closed as interrupted."""
+    now = datetime.now(UTC)
+    closed = await services.calls.close_interrupted(instance, now, now - UNOWNED_OPEN_CALL)
+    if closed:
+        log.warning("closed %d calls left open by a stop mid-call (outcome interrupted): %s",
+                    len(closed), ", ".join(closed[:20]))
 
 
 def _start_ami(

@@ -226,6 +226,9 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome, "outcome"))
     queue: Mapped[str | None] = mapped_column(String(64))
+    # The IVR instance running the call (host and FastAGI bind): after a crash, that instance
+    # closes its own open calls at start, never another live instance's.
+    instance: Mapped[str | None] = mapped_column(String(128))
 
     events: Mapped[list[CallEvent]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CallEvent.seq"
