@@ -22,6 +22,7 @@ from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
+from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, PBX_AGI_CONTEXTS
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
@@ -151,7 +152,7 @@ async def start_hotline(
 
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
-        await runner.handle(channel, channel.script or "hotline")
+        await runner.handle(channel, entry_flow(channel))
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
@@ -197,6 +198,21 @@ async def start_hotline(
         registry.current().version,
     )
     return hotline
+
+
+def entry_flow(channel: AgiChannel) -> str:
+    """The flow a FastAGI request may start. Flows other than the dialplan's entry flows (the
+    callback flow opens a work order with no input) only from the PBX's own AGI contexts;
+    otherwise a name that is no flow, so the caller gets the apology and a person."""
+    script = channel.script or AGI_SCRIPT
+    if script in CALLER_ENTRY_FLOWS or channel.context in PBX_AGI_CONTEXTS:
+        return script
+    log.warning("FastAGI call %s: flow %r refused from context %r (not a dialplan entry flow)",
+                channel.uniqueid, script[:40], channel.context[:40])
+    return REFUSED_FLOW
+
+
+REFUSED_FLOW = "(refused entry flow)"  # no flow has this name (flow names are YAML keys)
 
 
 def instance_name(settings: Settings) -> str:

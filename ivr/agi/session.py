@@ -103,6 +103,11 @@ class AgiChannel:
         return script_name(self._env)
 
     @property
+    def context(self) -> str:
+        """The dialplan context that ran AGI() (`agi_context`)."""
+        return self._env.get("context", "")
+
+    @property
     def args(self) -> list[str]:
         return script_args(self._env)
 
