@@ -106,6 +106,8 @@ class Hotline:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.agi.close(grace=self.settings.shutdown_grace)
+        if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
+            await self.runner.services.pending_tickets.close()
         if self.web_runner is not None:
             await self.web_runner.cleanup()
         if self.ami is not None:  # after the calls' grace, so their queue records still arrive
@@ -136,7 +138,9 @@ async def start_hotline(
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
     # The one set of services: calls, the web app and the AMI recorder share it.
     services = HotlineServices.build(db, timezone=settings.timezone,
-                                     ring_seconds=settings.ring_seconds)
+                                     ring_seconds=settings.ring_seconds,
+                                     ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
+                                     ticket_wait=settings.ticket_write_wait)
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -162,6 +166,8 @@ async def start_hotline(
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
         await close_interrupted_calls(services, instance_name(settings))
+        if services.pending_tickets is not None:  # work orders kept before a stop or crash
+            await services.pending_tickets.replay()
         if render:
             await hotline.render_prompts()
         host, port = settings.agi_address

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # FastAGI connections open at once; 0: sized from the open-file limit (ivr/agi/limits.py).
     agi_max_connections: int = Field(default=0, ge=0)
     tts_timeout: float = Field(default=10.0, gt=0)
+    # Seconds a caller waits for their work order to be written; past it they are told and put
+    # through to a person, and the work order is kept on disk and written when the database can.
+    ticket_write_wait: float = Field(default=3.0, gt=0)
     shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
     # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
     vosk_model_zh_cn: Path | None = None

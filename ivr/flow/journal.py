@@ -19,7 +19,7 @@ from ivr.services.calls import CallLog, JourneyEvent
 log = logging.getLogger(__name__)
 
 # Events written at once: what the caller was promised or where they were sent.
-WRITE_NOW = frozenset({"ticket", "transfer", "dial", "error"})
+WRITE_NOW = frozenset({"ticket", "ticket_deferred", "transfer", "dial", "error"})
 # Events written soon (coalesced with whatever follows): who the caller is, what they were told.
 WRITE_SOON = frozenset({"lookup", "verification", "language", "route"})
 LOOKUP_DELAY = 1.0

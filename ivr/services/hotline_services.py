@@ -7,6 +7,7 @@ and the dialer, so a dispatch update seen by the API clears the same outage cach
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ivr.db.session import Database
 from ivr.services.agents import Agents
@@ -15,6 +16,7 @@ from ivr.services.calls import CallLog
 from ivr.services.customers import Customers
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
+from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
@@ -30,17 +32,23 @@ class HotlineServices:
     agents: Agents
     tokens: Tokens
     queue_stats: QueueStats
+    # Work orders the database could not take at once (None: they fail as before).
+    pending_tickets: PendingTickets | None = None
 
     @classmethod
-    def build(cls, db: Database, *, timezone: str, ring_seconds: float) -> HotlineServices:
+    def build(cls, db: Database, *, timezone: str, ring_seconds: float,
+              ticket_spool: Path | None = None, ticket_wait: float = 3.0) -> HotlineServices:
+        tickets = Tickets(db, timezone)
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
-            tickets=Tickets(db, timezone),
+            tickets=tickets,
             bills=Bills(db),
             calls=CallLog(db),
             agents=Agents(db),
             tokens=Tokens(db),
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
+            pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
+            if ticket_spool is not None else None,
         )
