@@ -15,8 +15,10 @@ HALF_HEADER = b"agi_network: yes\nagi_network_script: hotline\nagi_request: agi:
 
 
 async def test_a_half_header_flood_over_the_file_limit_does_not_take_calls_down(
-    spawn_serve: SpawnServe,
+    spawn_serve: SpawnServe, database_url: str
 ) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("the flood is a FastAGI matter: once, on SQLite, keeps the suite short")
     served = spawn_serve(open_files=256, extra_env={"IVR_AGI_HEADER_TIMEOUT": "20"})
     await served.start()
     port = served.agi_port
