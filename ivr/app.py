@@ -27,6 +27,7 @@ from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
+from ivr.loop_lag import LoopLag
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
@@ -51,6 +52,7 @@ class Hotline:
     web_runner: web.AppRunner | None = None
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
+    loop_lag: LoopLag = field(default_factory=LoopLag)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -105,6 +107,7 @@ class Hotline:
             # A background task's own failure must not cost live calls their grace period.
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.loop_lag.stop()
         await self.agi.close(grace=self.settings.shutdown_grace)
         if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
             await self.runner.services.pending_tickets.close()
@@ -178,6 +181,7 @@ async def start_hotline(
             flows=registry,
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
+            loop_lag_ms=hotline.loop_lag.max_ms,
         )
         app = create_web_app(
             db=db,
@@ -193,6 +197,7 @@ async def start_hotline(
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
         if watch:
             hotline.watch_flows()
+        hotline.loop_lag.start()
     except BaseException:
         await hotline.close()
         raise

@@ -30,6 +30,7 @@ class HealthSource:
     flows: FlowRegistry
     live_calls: Callable[[], int]
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
+    loop_lag_ms: Callable[[], float | None] = lambda: None  # worst event-loop lag of late
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
@@ -53,6 +54,7 @@ async def get_health(request: web.Request) -> web.Response:
         "flows_version": source.flows.current().version,
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
         "live_calls": source.live_calls(),
+        "loop_lag_ms": source.loop_lag_ms(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
     }
     return respond(body, status=200 if database == "up" else 503)

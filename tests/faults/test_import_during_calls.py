@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import sys
 import time
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from ivr.db.session import Database
 from ivr.pbxsim.call import simulate_call
@@ -26,7 +28,29 @@ ZH = load_prompt_texts(ROOT / "prompts")["zh-CN"]
 READ_BACK = "您的报修已受理"
 # SQLite: ~8 s of import, which in one transaction kept repair callers waiting in silence.
 ROWS = {"sqlite": 30000, "postgresql": 10000}
+# The longest a writer may wait for SQLite's lock during the import: well under the 10 s a
+# call's write waits (one transaction over 30,000 rows made it ~11 s here).
+MAX_LOCK_WAIT = 6.0
 MAX_SILENCE = 4.5  # seconds between two commands: IVR_TICKET_WRITE_WAIT (3 s) and some
+
+
+async def longest_lock_wait(database_url: str, importer: asyncio.subprocess.Process) -> float:
+    """SQLite: the longest another writer waited for the write lock while the import ran."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return 0.0  # PostgreSQL locks rows, not the database
+    conn = sqlite3.connect(str(url.database), timeout=60, isolation_level=None)
+    longest = 0.0
+    try:
+        while importer.returncode is None:
+            began = time.monotonic()
+            await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            longest = max(longest, time.monotonic() - began)
+            await asyncio.sleep(0.2)
+    finally:
+        conn.close()
+    return longest
 
 
 async def test_repair_calls_during_a_large_import(
@@ -40,6 +64,7 @@ async def test_repair_calls_during_a_large_import(
     importer = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ivr.cli.main", "import", "customers", str(csv),
         env=served.env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    probe = asyncio.create_task(longest_lock_wait(served.database_url, importer))
     transcripts: list[CallTranscript] = []
     started = time.monotonic()
     while importer.returncode is None and time.monotonic() - started < 90:
@@ -50,6 +75,7 @@ async def test_repair_calls_during_a_large_import(
             await asyncio.wait_for(importer.wait(), 0.01)
     output = (await importer.communicate())[0].decode()
     assert importer.returncode == 0, output
+    assert await probe < MAX_LOCK_WAIT
     assert f"customers: {rows} new" in output
     assert len(transcripts) >= 3, "the import ended before calls could overlap it"
     for t in transcripts:
