@@ -39,14 +39,19 @@ async def longest_lock_wait(database_url: str, importer: asyncio.subprocess.Proc
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return 0.0  # PostgreSQL locks rows, not the database
-    conn = sqlite3.connect(str(url.database), timeout=60, isolation_level=None)
+    conn = sqlite3.connect(str(url.database), timeout=60, isolation_level=None,
+                           check_same_thread=False)
+
+    def take_the_lock() -> float:
+        began = time.monotonic()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return time.monotonic() - began
+
     longest = 0.0
     try:
         while importer.returncode is None:
-            began = time.monotonic()
-            await asyncio.to_thread(conn.execute, "BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            longest = max(longest, time.monotonic() - began)
+            longest = max(longest, await asyncio.to_thread(take_the_lock))
             await asyncio.sleep(0.2)
     finally:
         conn.close()
