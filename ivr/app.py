@@ -11,18 +11,23 @@ import contextlib
 import gc
 import logging
 import signal
+import socket
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from ivr.agi.limits import raise_open_file_limit
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
+from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, PBX_AGI_CONTEXTS
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
+from ivr.loop_lag import LoopLag
 from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
@@ -32,6 +37,8 @@ from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
 
 log = logging.getLogger(__name__)
+
+WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Hotline:
     web_runner: web.AppRunner | None = None
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
+    loop_lag: LoopLag = field(default_factory=LoopLag)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -101,17 +109,29 @@ class Hotline:
         self._tasks.append(asyncio.create_task(self._watch_flows()))
 
     async def _watch_flows(self) -> None:
-        async for ok in self.registry.watch():
-            if ok:
-                await self.render_prompts()
+        # Restarted whatever ends it: a dead watcher would leave later edits unloaded.
+        while True:
+            try:
+                async for ok in self.registry.watch():
+                    if ok:
+                        await self.render_prompts()
+                log.error("flow watcher ended; restarting it")
+            except Exception as exc:
+                log.exception("flow watcher failed; restarting it")
+                self.registry.report_watch_failure(exc)
+            await asyncio.sleep(WATCH_RESTART_SECONDS)
 
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            # A background task's own failure must not cost live calls their grace period.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.loop_lag.stop()
         await self.agi.close(grace=self.settings.shutdown_grace)
+        if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
+            await self.runner.services.pending_tickets.close()
         if self.web_runner is not None:
             await self.web_runner.cleanup()
         if self.ami is not None:  # after the calls' grace, so their queue records still arrive
@@ -149,6 +169,8 @@ async def start_hotline(
         verify_max_failures=settings.verify_max_failures,
         verify_lockout_minutes=settings.verify_lockout_minutes,
         voice_messages_dir=settings.voice_messages_dir,
+        ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
+        ticket_wait=settings.ticket_write_wait,
     )
     runner = CallRunner(
         flows=registry.current,
@@ -161,18 +183,23 @@ async def start_hotline(
         recognizer=recognizer_from_settings(settings),
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
+        instance=instance_name(settings),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
-        await runner.handle(channel, channel.script or "hotline")
+        await runner.handle(channel, entry_flow(channel))
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
-        media_timeout=settings.agi_media_timeout,
+        media_timeout=settings.agi_media_timeout, max_connections=settings.agi_max_connections,
+        header_timeout=settings.agi_header_timeout,
     )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
     try:
+        await close_interrupted_calls(services, instance_name(settings))
+        if services.pending_tickets is not None:  # work orders kept before a stop or crash
+            await services.pending_tickets.replay()
         if render:
             await hotline.render_prompts()
         host, port = settings.agi_address
@@ -184,6 +211,7 @@ async def start_hotline(
             live_calls=lambda: hotline.agi.live_connections,
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
             prompts_failed=hotline.prompts_failed,
+            loop_lag_ms=hotline.loop_lag.max_ms,
         )
         app = create_web_app(services, health=health, timezone=settings.timezone,
                              pbx=hotline.ami)
@@ -193,6 +221,7 @@ async def start_hotline(
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
         if watch:
             hotline.watch_flows()
+        hotline.loop_lag.start()
     except BaseException:
         await hotline.close()
         raise
@@ -204,6 +233,40 @@ async def start_hotline(
         registry.current().version,
     )
     return hotline
+
+
+def entry_flow(channel: AgiChannel) -> str:
+    """The flow a FastAGI request may start. Flows other than the dialplan's entry flows (the
+    callback flow opens a work order with no input) only from the PBX's own AGI contexts;
+    otherwise a name that is no flow, so the caller gets the apology and a person."""
+    script = channel.script or AGI_SCRIPT
+    if script in CALLER_ENTRY_FLOWS or channel.context in PBX_AGI_CONTEXTS:
+        return script
+    log.warning("FastAGI call %s: flow %r refused from context %r (not a dialplan entry flow)",
+                channel.uniqueid, script[:40], channel.context[:40])
+    return REFUSED_FLOW
+
+
+REFUSED_FLOW = "(refused entry flow)"  # no flow has this name (flow names are YAML keys)
+
+
+def instance_name(settings: Settings) -> str:
+    """This IVR among several sharing one database: the host and the FastAGI address it was
+    told to bind (the same after a restart, unlike a process id or a port chosen at random)."""
+    return f"{socket.gethostname()} {settings.agi_bind}"[:128]
+
+
+# No call lasts this long: a call recorded without an instance and still open is a leftover.
+UNOWNED_OPEN_CALL = timedelta(hours=12)
+
+
+async def close_interrupted_calls(services: HotlineServices, instance: str) -> None:
+    """Calls this instance left open when it was killed mid-call are closed as interrupted."""
+    now = datetime.now(UTC)
+    closed = await services.calls.close_interrupted(instance, now, now - UNOWNED_OPEN_CALL)
+    if closed:
+        log.warning("closed %d calls left open by a stop mid-call (outcome interrupted): %s",
+                    len(closed), ", ".join(closed[:20]))
 
 
 def _start_ami(
@@ -223,6 +286,10 @@ def _start_ami(
 
 async def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM, then let live calls finish (up to the shutdown grace)."""
+    # One descriptor per call: take all the system allows, so the connection cap (sized from
+    # this limit) is what refuses a flood, not failing accepts.
+    before, after = raise_open_file_limit()
+    log.info("open-file limit: %d (was %d)", after, before)
     hotline = await start_hotline(settings)
     # Everything loaded at start-up lives for the whole run: keep it out of the collector's
     # scans, so a full collection during a storm does not stall every call for tens of ms.

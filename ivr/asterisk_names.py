@@ -45,6 +45,12 @@ OUTBOUND_CONTEXT: Final = "hotline-outbound"  # Originate targets for surveys an
 TEST_CONTEXT: Final = "hotline-test"  # Local-channel loopback for tests and demos
 CONTEXTS: Final = (INBOUND_CONTEXT, IVR_CONTEXT, AGENTS_CONTEXT, OUTBOUND_CONTEXT, TEST_CONTEXT)
 
+# The entry flows the dialplan names (extensions.conf: AGI(agi://.../hotline)): any FastAGI
+# request may start these. Every other flow (callback, repair, ...) is reached from them, or
+# started directly only by a request from the contexts where the PBX itself runs AGI().
+CALLER_ENTRY_FLOWS: Final = frozenset({AGI_SCRIPT})
+PBX_AGI_CONTEXTS: Final = frozenset({IVR_CONTEXT, OUTBOUND_CONTEXT})
+
 # The hotline's own number; sites list further numbers in asterisk-conf/hotline-numbers.conf.
 HOTLINE_NUMBER: Final = "95598"
 

@@ -54,7 +54,14 @@ class Settings(BaseSettings):
     # gone: longer than the longest announcement (an outage list can run for minutes).
     agi_media_timeout: float = Field(default=600.0, gt=0)
     agi_header_limit: int = Field(default=16384, gt=0)  # bytes of agi_* environment accepted
+    # The whole agi_* header must arrive within this many seconds (Asterisk sends it at once).
+    agi_header_timeout: float = Field(default=5.0, gt=0)
+    # FastAGI connections open at once; 0: sized from the open-file limit (ivr/agi/limits.py).
+    agi_max_connections: int = Field(default=0, ge=0)
     tts_timeout: float = Field(default=10.0, gt=0)
+    # Seconds a caller waits for their work order to be written; past it they are told and put
+    # through to a person, and the work order is kept on disk and written when the database can.
+    ticket_write_wait: float = Field(default=3.0, gt=0)
     shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
     # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
     vosk_model_zh_cn: Path | None = None

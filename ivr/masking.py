@@ -27,3 +27,9 @@ def mask_account(value: str | None) -> str:
     if len(value) < 6:
         return "*" * len(value)
     return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def mask_keys(value: str) -> str:
+    """What a caller keyed in (an account, digits of a phone), fit for logs: every digit
+    becomes `*`, so the length and any non-digit a faulty reply carried stay visible."""
+    return "".join("*" if ch.isdigit() else ch for ch in value[:80])

@@ -28,7 +28,7 @@ from ivr.db.session import Database
 
 POSTGRES_ENV = "IVR_TEST_POSTGRES_URL"
 # A running hotline and the PBX simulator to call it, for the flow and API tests.
-pytest_plugins = ["tests.hotline", "tests.ami_hotline"]
+pytest_plugins = ["tests.hotline", "tests.ami_hotline", "tests.faults.spawn"]
 
 
 @pytest.fixture(scope="session")

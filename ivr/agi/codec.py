@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ivr.masking import mask_keys
+
 ENCODING = "utf-8"
 
 # res_agi.c reads a command into an 8192-byte buffer (AGI_BUF_LEN); a longer line is cut there.
@@ -173,7 +175,8 @@ class AgiReply:
         try:
             return int(self.result)
         except ValueError:
-            raise AgiProtocolError(f"result is not a number: {self.result!r}") from None
+            raise AgiProtocolError(
+                f"result is not a number: {mask_keys(self.result)!r}") from None
 
 
 _OK_REPLY = re.compile(r"200 result=(\S*)(?: \((.*)\))?(?: endpos=(-?\d+))?")
@@ -199,7 +202,8 @@ def parse_reply(line: str) -> AgiReply:
     match = _ERROR_REPLY.fullmatch(line)
     if match is not None:
         return AgiReply(int(match.group(1)), message=match.group(2))
-    raise AgiProtocolError(f"malformed AGI reply: {line[:80]!r}")
+    # A reply can carry what the caller keyed in: its digits are masked (the code stays).
+    raise AgiProtocolError(f"malformed AGI reply: {line[:4] + mask_keys(line[4:80])!r}")
 
 
 def is_usage_start(line: str) -> bool:

@@ -3,6 +3,11 @@
 Each connection is read defensively: the `agi_*` header has a size cap and one deadline, every
 reply read has a timeout, end of stream ends the call, and any exception costs only that
 connection (logged with the peer and the call's unique id). The socket is always closed.
+
+A flood cannot take calls down: connections are capped below the open-file limit; at the cap
+the connection that has waited longest for its header makes room (Asterisk sends its header at
+once, so a slow one is not a call), and when every slot is a call in progress new connections
+are refused. Repeated failures are logged once per interval with a count.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from ivr.agi.codec import AgiProtocolError, parse_env
+from ivr.agi.limits import RepeatLog, default_max_connections
 from ivr.agi.session import AgiChannel
 from ivr.flow.channel import ChannelHangup
 from ivr.masking import mask_phone
@@ -41,14 +47,25 @@ class AgiServer:
         header_limit: int = 16384,
         read_timeout: float = 30.0,
         media_timeout: float = 600.0,
+        max_connections: int = 0,
+        header_timeout: float = 5.0,
+        log_interval: float = 10.0,
     ) -> None:
         self._handler = handler
         self._header_limit = header_limit
         self._read_timeout = read_timeout
         self._media_timeout = media_timeout
+        self.max_connections = max_connections or default_max_connections()
+        self._header_timeout = header_timeout
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        # Connections still sending their header, oldest first (dicts keep insertion order).
+        self._awaiting_header: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._repeats = RepeatLog(log, log_interval)
+        self._restore_handler: Callable[[], None] | None = None
         self.calls_total = 0  # connections that reached the handler
+        self.refused_total = 0  # connections refused at the cap
+        self.evicted_total = 0  # connections dropped at the cap for being slow with the header
 
     async def start(self, host: str, port: int) -> None:
         # A storm brings calls in bursts: a deep accept backlog keeps simultaneous connects
@@ -56,7 +73,28 @@ class AgiServer:
         self._server = await asyncio.start_server(
             self._serve, host, port, limit=STREAM_LIMIT, reuse_address=True, backlog=4096
         )
-        log.info("FastAGI listening on %s", ", ".join(self.addresses))
+        self._throttle_accept_errors()
+        log.info("FastAGI listening on %s (at most %d connections)", ", ".join(self.addresses),
+                 self.max_connections)
+
+    def _throttle_accept_errors(self) -> None:
+        """asyncio logs every failed accept (out of file descriptors) with a traceback; over the
+        open-file limit that was megabytes a second. Those go through the repeat log instead."""
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+        self._restore_handler = lambda: loop.set_exception_handler(previous)
+
+        def handle(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+            if str(context.get("message", "")).startswith("socket.accept() out of system"):
+                self._repeats.log(logging.ERROR, "failed accepts",
+                                  "FastAGI: cannot accept a connection: %s",
+                                  context.get("exception"))
+            elif previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(handle)
 
     @property
     def addresses(self) -> list[str]:
@@ -91,6 +129,10 @@ class AgiServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        self._repeats.flush()
+        if self._restore_handler is not None:
+            self._restore_handler()
+            self._restore_handler = None
 
     async def __aenter__(self) -> AgiServer:
         return self
@@ -108,12 +150,23 @@ class AgiServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if len(self._connections) >= self.max_connections and not self._evict_slowest_header():
+            self.refused_total += 1
+            self._repeats.log(logging.WARNING, "connections refused",
+                              "FastAGI: connection refused: %d connections open (the cap)",
+                              len(self._connections))
+            writer.close()  # a plain close: Asterisk sees the failure and takes its fallback
+            return
         self._connections.add(task)
+        self._awaiting_header[task] = writer
         peer = _peer_name(writer)
         uniqueid = "-"
         try:
             _enable_keepalive(writer)
-            env = await self._read_env(reader)
+            try:
+                env = await self._read_env(reader)
+            finally:
+                self._awaiting_header.pop(task, None)
             uniqueid = env.get("uniqueid", "-")
             channel = AgiChannel(
                 reader,
@@ -130,7 +183,8 @@ class AgiServer:
             )
             await self._handler(channel)
         except HeaderError as exc:
-            log.warning("FastAGI %s: rejected connection: %s", peer, exc)
+            self._repeats.log(logging.WARNING, "connections rejected",
+                              "FastAGI %s: rejected connection: %s", peer, exc)
         except ChannelHangup as exc:
             log.debug("FastAGI %s call %s ended: %s", peer, uniqueid, exc)
         except Exception:
@@ -139,11 +193,21 @@ class AgiServer:
             self._connections.discard(task)
             await _close(writer)
 
+    def _evict_slowest_header(self) -> bool:
+        """Drop the connection that has waited longest for its header; False when none is."""
+        for task, writer in self._awaiting_header.items():
+            del self._awaiting_header[task]
+            self._connections.discard(task)  # its slot is the new connection's from now
+            writer.transport.abort()
+            self.evicted_total += 1
+            return True
+        return False
+
     async def _read_env(self, reader: asyncio.StreamReader) -> dict[str, str]:
         lines: list[bytes] = []
         size = 0
         try:
-            async with asyncio.timeout(self._read_timeout):
+            async with asyncio.timeout(self._header_timeout):
                 while True:
                     line = await reader.readline()
                     size += len(line)
@@ -159,7 +223,7 @@ class AgiServer:
                 raise HeaderError("empty header")
             return parse_env(lines)
         except TimeoutError:
-            raise HeaderError(f"no complete header within {self._read_timeout} s") from None
+            raise HeaderError(f"no complete header within {self._header_timeout} s") from None
         except ValueError as exc:  # a line over the stream limit, or AgiProtocolError
             if isinstance(exc, AgiProtocolError):
                 raise HeaderError(str(exc)) from None
@@ -176,10 +240,13 @@ async def start_agi_server(
     header_limit: int = 16384,
     read_timeout: float = 30.0,
     media_timeout: float = 600.0,
+    max_connections: int = 0,
+    header_timeout: float = 5.0,
 ) -> AgiServer:
     """Start listening on `host:port` (port 0: any free port, see `AgiServer.port`)."""
     server = AgiServer(
-        handler, header_limit=header_limit, read_timeout=read_timeout, media_timeout=media_timeout
+        handler, header_limit=header_limit, read_timeout=read_timeout, media_timeout=media_timeout,
+        max_connections=max_connections, header_timeout=header_timeout,
     )
     await server.start(host, port)
     return server

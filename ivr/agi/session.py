@@ -41,6 +41,7 @@ from ivr.flow.channel import (
     RecordingFailed,
     RecordResult,
 )
+from ivr.masking import mask_keys
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,11 @@ class AgiChannel:
         return script_name(self._env)
 
     @property
+    def context(self) -> str:
+        """The dialplan context that ran AGI() (`agi_context`)."""
+        return self._env.get("context", "")
+
+    @property
     def args(self) -> list[str]:
         return script_args(self._env)
 
@@ -133,7 +139,8 @@ class AgiChannel:
         if reply.result == "-1":
             await self._explain_failure(f"GET DATA {filename}")
         if not _DIGITS.fullmatch(reply.result):
-            raise AgiError(f"GET DATA {filename}: unexpected result {reply.result!r}")
+            # Keys are account numbers and phone digits: never in a log whole.
+            raise AgiError(f"GET DATA {filename}: unexpected result {mask_keys(reply.result)!r}")
         return DigitsResult(digits=reply.result, timed_out=reply.data == "timeout")
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from ivr.config import Settings
 from ivr.db.session import Database, DatabaseNotMigrated
-from ivr.importer import KINDS, CsvImportError, ImportResult, import_csv
+from ivr.importer import KINDS, CsvImportError, ImportResult, PartialImportError, import_csv
 
 PROGRESS_FROM_BYTES = 1_000_000  # smaller files are done before a bar would be seen
 
@@ -23,7 +23,7 @@ def import_(settings: Settings, kind: str, file: Path) -> None:
     """Import a CSV export: all of FILE, or nothing of it if any row is wrong."""
     try:
         result = asyncio.run(_run(settings, kind, file, file.stat().st_size >= PROGRESS_FROM_BYTES))
-    except (CsvImportError, DatabaseNotMigrated) as exc:
+    except (CsvImportError, PartialImportError, DatabaseNotMigrated) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{kind}: {result.inserted} new, {result.updated} updated")
 

@@ -103,6 +103,8 @@ class CallOutcome(StrEnum):
     TRANSFERRED = "transferred"
     CALLER_HUNG_UP = "caller_hung_up"
     ERROR = "error"
+    # The IVR stopped mid-call (kill -9, power loss): closed at the next start.
+    INTERRUPTED = "interrupted"
 
 
 class QueueOutcome(StrEnum):

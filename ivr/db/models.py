@@ -289,6 +289,9 @@ class Call(Base):
     contact_type: Mapped[ContactType | None] = mapped_column(
         str_enum(ContactType, "contact_type"), index=True
     )
+    # The IVR instance running the call (host and FastAGI bind): after a crash, that instance
+    # closes its own open calls at start, never another live instance's.
+    instance: Mapped[str | None] = mapped_column(String(128))
 
     events: Mapped[list[CallEvent]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CallEvent.seq"

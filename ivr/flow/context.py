@@ -7,7 +7,7 @@ flows set (`set`, `collect`) and the prompt values actions publish for later nod
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ class CallContext:
     position: tuple[str, str] | None = None  # (flow, node) running now, for the failure log
     messages: CallMessages | None = None  # voice messages kept for work orders; None: none
     contact_type: ContactType | None = None  # what the call is about (the call log's class)
+    on_record: Callable[[str], None] | None = None  # told each event's kind (the journal)
 
     @property
     def account(self) -> str | None:
@@ -72,8 +73,10 @@ class CallContext:
             self.verified_account = customer.account
 
     def record(self, kind: str, /, **data: Any) -> None:
-        """Append a journey event (kept in memory; written with the call record at the end)."""
+        """Append a journey event (written as the call goes, in batches: `ivr.flow.journal`)."""
         self.journey.append(JourneyEvent(at=datetime.now(UTC), kind=kind, data=data))
+        if self.on_record is not None:
+            self.on_record(kind)
 
     def values(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Prompt values: the call's variables, the verified caller's own details, `extra`."""

@@ -18,6 +18,7 @@ from ivr.db.enums import CallOutcome
 from ivr.flow.channel import Channel, ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.flowset import FlowSet
+from ivr.flow.journal import Journal
 from ivr.flow.nodes import node_type, transfer
 from ivr.flow.schema import Jump
 from ivr.flow.speech_input import CallSpeech
@@ -43,8 +44,10 @@ class CallRunner:
                  synth: Synthesizer, default_language: str, outbound_dial: str,
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
                  recordings_dir: Path = Path("var/recordings"),
-                 voice_messages_dir: Path | None = None) -> None:
+                 voice_messages_dir: Path | None = None,
+                 instance: str | None = None) -> None:
         self._flows = flows
+        self.instance = instance  # recorded with each call: who closes it after a crash
         self.recognizer = recognizer  # None: menus are keypad-only
         self.recordings_dir = recordings_dir
         self.voice_messages_dir = voice_messages_dir  # None: voice messages are not kept
@@ -67,7 +70,8 @@ class CallRunner:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
         if self.voice_messages_dir is not None:
             ctx.messages = CallMessages(self.voice_messages_dir, uniqueid, self.recognizer)
-        start_record: asyncio.Task[None] | None = None
+        start_record: asyncio.Task[bool] | None = None
+        journal: Journal | None = None
         try:
             try:
                 await channel.answer()
@@ -75,6 +79,8 @@ class CallRunner:
                 # Written while the greeting plays, not before it: the caller hears the IVR at once.
                 start_record = asyncio.create_task(
                     self._start_record(ctx, entry_flow, flows.version, started))
+                journal = Journal(self.services.calls, uniqueid, ctx.journey, start_record)
+                ctx.on_record = journal.recorded
                 await self._run(ctx, entry_flow)
             except ChannelHangup:
                 if ctx.outcome != CallOutcome.TRANSFERRED:
@@ -90,18 +96,24 @@ class CallRunner:
             ctx.record("cancelled")
             if ctx.outcome != CallOutcome.TRANSFERRED:
                 ctx.outcome = CallOutcome.ERROR
-            await asyncio.shield(self._close(ctx, start_record))
+            await asyncio.shield(self._close(ctx, start_record, journal))
             raise
         ctx.outcome = ctx.outcome or CallOutcome.SELF_SERVED
-        await self._close(ctx, start_record)
+        await self._close(ctx, start_record, journal)
         return ctx
 
-    async def _close(self, ctx: CallContext, start_record: asyncio.Task[None] | None) -> None:
+    async def _close(self, ctx: CallContext, start_record: asyncio.Task[bool] | None,
+                     journal: Journal | None) -> None:
+        ctx.on_record = None
         if ctx.speech is not None:
             await ctx.speech.close()
         if start_record is not None:
             await start_record  # never raises: failures are logged inside
-        await self._finish_record(ctx)
+        written = 0
+        if journal is not None:
+            await journal.close()  # never raises either
+            written = journal.written
+        await self._finish_record(ctx, written)
 
     async def _run(self, ctx: CallContext, flow_name: str, node_name: str | None = None) -> None:
         flow = ctx.flows.flows.get(flow_name)
@@ -139,23 +151,26 @@ class CallRunner:
             ctx.outcome = CallOutcome.ERROR  # the queue it reached, if any, stays in ctx.queue
 
     async def _start_record(self, ctx: CallContext, flow: str, version: str,
-                            started: datetime) -> None:
+                            started: datetime) -> bool:
         try:
             await self.services.calls.start(
                 ctx.channel.uniqueid, caller=ctx.channel.caller_number, language=ctx.language,
                 flow_name=flow, flow_version=version, started_at=started,
-                answered_at=ctx.journey[-1].at)
+                answered_at=ctx.journey[0].at, instance=self.instance)
+            return True
         except Exception:
             # The caller is still served; the journey is written at the end if the database is back.
             log.exception("call %s from %s: could not record the call start",
                           ctx.channel.uniqueid, mask_phone(ctx.channel.caller_number or ""))
+            return False
 
-    async def _finish_record(self, ctx: CallContext) -> None:
+    async def _finish_record(self, ctx: CallContext, written: int) -> None:
         try:
             await self.services.calls.finish(
                 ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR, queue=ctx.queue,
                 account=ctx.account, ended_at=datetime.now(UTC), events=ctx.journey,
-                caller=ctx.channel.caller_number, contact_type=ctx.contact_type)
+                caller=ctx.channel.caller_number, contact_type=ctx.contact_type,
+                written=written)
         except Exception:
             log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)
 

@@ -71,6 +71,10 @@ def load_flow_set(
             problems.extend(exc.problems)
             all_loaded = False
             continue
+        except Exception as exc:  # any file, however odd, is a problem to report
+            problems.append(Problem(path, 1, f"cannot load: {type(exc).__name__}: {exc}"))
+            all_loaded = False
+            continue
         if flow.name in flows:
             problems.append(
                 Problem(

@@ -13,7 +13,7 @@ from pathlib import Path
 from watchfiles import awatch
 
 from ivr.flow.flowset import FlowSet, load_flow_set
-from ivr.flow.problems import FlowConfigError
+from ivr.flow.problems import FlowConfigError, Problem
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,10 @@ class FlowRegistry:
         """Load the files again; keep the running set when the new one has problems."""
         try:
             new = load_flow_set(self.flows_dir, self.prompts_dir)
-        except FlowConfigError as exc:
+        except Exception as exc:  # a bad edit must never end the watcher
+            if not isinstance(exc, FlowConfigError):
+                message = f"cannot load the flows: {type(exc).__name__}: {exc}"
+                exc = FlowConfigError([Problem(self.flows_dir, 1, message)])
             self.last_error = exc
             log.error(
                 "flow files changed but have problems; still running version %s:\n%s",
@@ -45,6 +48,12 @@ class FlowRegistry:
             log.info("flows reloaded: version %s -> %s", self._current.version, new.version)
         self._current = new
         return True
+
+    def report_watch_failure(self, exc: BaseException) -> None:
+        """The file watcher itself failed (it is restarted): shown like a reload problem."""
+        self.last_error = FlowConfigError(
+            [Problem(self.flows_dir, 1, f"flow watcher failed: {type(exc).__name__}: {exc}")]
+        )
 
     async def watch(self, stop: asyncio.Event | None = None) -> AsyncIterator[bool]:
         """Reload whenever a flow or prompt file changes; yields whether each reload took."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ivr.flow.problems import FlowConfigError, Problem
 
@@ -26,6 +26,18 @@ def load_yaml(path: Path) -> Any:
         line = mark.line + 1 if mark is not None else 1
         message = f"YAML syntax: {exc.problem or exc.context}"
         raise FlowConfigError([Problem(path, line, message)]) from None
+    except YAMLError as exc:  # e.g. ReaderError: a control character, with its position
+        raise FlowConfigError([Problem(path, _line_at(text, exc), f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise FlowConfigError([Problem(path, 1, "YAML nested too deeply")]) from None
+
+
+def _line_at(text: str, exc: YAMLError) -> int:
+    """1-based line of a reader error's character position (1 when it has none)."""
+    position = getattr(exc, "position", None)
+    if isinstance(position, int) and 0 <= position <= len(text):
+        return text.count("\n", 0, position) + 1
+    return 1
 
 
 def line_of(doc: Any, keys: Sequence[str | int]) -> int:

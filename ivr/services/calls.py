@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, or_, select
 
 from ivr.db.enums import CallOutcome, ContactType
 from ivr.db.models import Call, CallEvent
@@ -75,6 +75,7 @@ class CallLog:
         flow_version: str | None,
         started_at: datetime,
         answered_at: datetime | None = None,
+        instance: str | None = None,
     ) -> None:
         """Record a new call. Starting a call already recorded keeps the first record."""
         async with self._db.sessionmaker() as session, session.begin():
@@ -88,8 +89,17 @@ class CallLog:
                         flow_version=flow_version,
                         started_at=started_at,
                         answered_at=answered_at,
+                        instance=instance,
                     )
                 )
+
+    async def append(self, uniqueid: str, events: Sequence[JourneyEvent], first_seq: int) -> None:
+        """Write journey events numbered from `first_seq` while the call goes on (the call must
+        have been started): a crash then loses at most what came after the last append."""
+        if not events:
+            return
+        async with self._db.sessionmaker() as session, session.begin():
+            await session.execute(insert(CallEvent), _event_rows(uniqueid, events, first_seq))
 
     async def answered(self, uniqueid: str, at: datetime) -> None:
         async with self._db.sessionmaker() as session, session.begin():
@@ -110,11 +120,13 @@ class CallLog:
         events: Sequence[JourneyEvent],
         caller: str | None = None,
         contact_type: ContactType | str | None = None,
+        written: int = 0,
     ) -> None:
         """Record how the call ended and its whole journey, in one transaction.
 
+        `written`: how many of `events` `append` already stored; only the rest is written.
         Safe when `start` never got through (the record is created from what is known here)
-        and when repeated: the journey is replaced, not appended to.
+        and when repeated: the journey after `written` is replaced, not appended to.
         """
         result = parse_choice(CallOutcome, "outcome", outcome)
         contact = (
@@ -128,27 +140,57 @@ class CallLog:
                 started = min([e.at for e in events], default=ended_at)
                 row = Call(uniqueid=uniqueid, caller=caller, started_at=started)
                 session.add(row)
+                written = 0
             else:
-                await session.execute(delete(CallEvent).where(CallEvent.uniqueid == uniqueid))
+                await session.execute(delete(CallEvent).where(
+                    CallEvent.uniqueid == uniqueid, CallEvent.seq > written))
             row.outcome = result
             row.queue = queue
             row.account = account or row.account
             row.ended_at = ended_at
             row.contact_type = contact
             await session.flush()
-            if events:
-                # One multi-row INSERT: a journey has dozens of events and calls end by the
-                # thousand in a storm, so the ORM's per-object bookkeeping is skipped here.
+            if events[written:]:
                 await session.execute(
-                    insert(CallEvent),
-                    [
-                        {"uniqueid": uniqueid, "seq": seq, "at": e.at, "kind": e.kind,
-                         "data": dict(e.data)}
-                        for seq, e in enumerate(events, start=1)
-                    ],
-                )
+                    insert(CallEvent), _event_rows(uniqueid, events[written:], written + 1))
+
+    async def close_interrupted(self, instance: str, now: datetime,
+                                unowned_before: datetime | None = None) -> list[str]:
+        """Close the calls `instance` left open when it stopped without ending them (kill -9,
+        power loss): outcome `interrupted`, ended at their last recorded event. Calls of other
+        instances are left alone (they may be live); calls recorded without an instance (before
+        instances were recorded) are closed when they started before `unowned_before`.
+        Returns the unique ids closed."""
+        owned = Call.instance == instance
+        if unowned_before is not None:
+            owned = or_(owned, (Call.instance.is_(None)) & (Call.started_at < unowned_before))
+        async with self._db.sessionmaker() as session, session.begin():
+            rows = (await session.scalars(
+                select(Call).where(Call.outcome.is_(None), owned))).all()
+            for row in rows:
+                last = await session.execute(
+                    select(func.max(CallEvent.seq), func.max(CallEvent.at))
+                    .where(CallEvent.uniqueid == row.uniqueid))
+                seq, at = last.one()
+                row.outcome = CallOutcome.INTERRUPTED
+                row.ended_at = at or row.answered_at or row.started_at
+                await session.execute(insert(CallEvent), _event_rows(
+                    row.uniqueid, [JourneyEvent(now, "interrupted", {"closed": "at restart"})],
+                    (seq or 0) + 1))
+            return [row.uniqueid for row in rows]
 
     async def get(self, uniqueid: str) -> CallRecord | None:
         async with self._db.sessionmaker() as session:
             row = await session.get(Call, uniqueid)
             return call_record(row) if row is not None else None
+
+
+def _event_rows(
+    uniqueid: str, events: Sequence[JourneyEvent], first_seq: int
+) -> list[dict[str, Any]]:
+    # One multi-row INSERT: a journey has dozens of events and calls end by the thousand in a
+    # storm, so the ORM's per-object bookkeeping is skipped.
+    return [
+        {"uniqueid": uniqueid, "seq": seq, "at": e.at, "kind": e.kind, "data": dict(e.data)}
+        for seq, e in enumerate(events, start=first_seq)
+    ]

@@ -17,6 +17,7 @@ from ivr.services.calls import CallLog
 from ivr.services.customers import Customers
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
+from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
@@ -36,6 +37,8 @@ class HotlineServices:
     queue_stats: QueueStats
     verification: VerifyGuard
     voice_messages: VoiceMessages
+    # Work orders the database could not take at once (None: they fail as before).
+    pending_tickets: PendingTickets | None = None
 
     @classmethod
     def build(
@@ -48,11 +51,14 @@ class HotlineServices:
         verify_max_failures: int = 5,
         verify_lockout_minutes: float = 30.0,
         voice_messages_dir: Path = Path("var/voice-messages"),
+        ticket_spool: Path | None = None,
+        ticket_wait: float = 3.0,
     ) -> HotlineServices:
+        tickets = Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours))
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
-            tickets=Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours)),
+            tickets=tickets,
             verification=VerifyGuard(
                 db,
                 max_failures=verify_max_failures,
@@ -65,4 +71,6 @@ class HotlineServices:
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
+            pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
+            if ticket_spool is not None else None,
         )

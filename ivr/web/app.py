@@ -28,6 +28,7 @@ class HealthSource:
     ami_up: Callable[[], bool | None] = lambda: None  # None: AMI not configured
     prompts_failed: Callable[[], list[str]] = list  # prompts that could not be rendered
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move it to 1 December
+    loop_lag_ms: Callable[[], float | None] = lambda: None  # worst event-loop lag of late
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
@@ -47,11 +48,13 @@ async def get_health(request: web.Request) -> web.Response:
         calendar_warning = await calendar.missing_schedule_warning(today)
         warnings += [calendar_warning] if calendar_warning else []
     body = {
-        "status": "ok" if database == "up" else "degraded",
+        # Flow problems degrade the status but not the code: the running flows still serve.
+        "status": "ok" if database == "up" and flows_error is None else "degraded",
         "database": database,
         "flows_version": source.flows.current().version,
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
         "live_calls": source.live_calls(),
+        "loop_lag_ms": source.loop_lag_ms(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
         "prompts_failed": source.prompts_failed(),
         "warnings": warnings,

@@ -329,7 +329,7 @@ async def test_oversized_header_is_refused(running: Any) -> None:
 
 
 async def test_half_open_header_times_out(running: Any) -> None:
-    server, rec = await running(answer_only, read_timeout=0.2)
+    server, rec = await running(answer_only, header_timeout=0.2)
     started = asyncio.get_running_loop().time()
     assert await _raw(server, b"agi_network: yes\nagi_uniq") == b""
     assert asyncio.get_running_loop().time() - started < 2
@@ -421,3 +421,23 @@ async def test_hundreds_of_simultaneous_calls(running: Any) -> None:
     assert all(t.ended is EndReason.IVR_HUNG_UP for t in transcripts)
     assert len({t.uniqueid for t in transcripts}) == 300
     assert server.calls_total == 300
+
+
+@pytest.mark.parametrize("reply", [b"200 result=5100012345xyz\n", b"200 result=5100 012345\n"])
+async def test_a_non_digit_keypad_result_is_logged_masked(
+    running: Any, reply: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def collect(ch: AgiChannel, rec: Recorder) -> None:
+        await ch.get_data("account", 5000, 10)
+
+    server, rec = await running(collect)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    with caplog.at_level(logging.DEBUG):
+        writer.write(b"agi_network: yes\nagi_uniqueid: 1.1\n\n")
+        assert (await asyncio.wait_for(reader.readline(), 3)).startswith(b"GET DATA")
+        writer.write(reply)
+        await asyncio.wait_for(rec.done.wait(), 3)
+        await asyncio.wait_for(reader.read(), 3)
+    writer.close()
+    assert "5100012345" not in caplog.text and "012345" not in caplog.text
+    assert "****" in caplog.text  # the failure is logged, masked

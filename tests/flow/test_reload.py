@@ -6,6 +6,8 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
+
 from ivr.flow.registry import FlowRegistry
 from tests.hotline import ROOT
 
@@ -63,3 +65,43 @@ async def test_the_watcher_reloads_when_a_file_changes(tmp_path: Path) -> None:
     await asyncio.wait_for(task, timeout=15)
     assert results == [True]
     assert registry.current().version != before
+
+
+def test_a_control_character_is_a_problem_with_its_line(tmp_path: Path) -> None:
+    flows, prompts = copy_flows(tmp_path)
+    registry = FlowRegistry(flows, prompts)
+    before = registry.current()
+    path = flows / "repair.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] += "\x01"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert registry.reload() is False
+    assert registry.current() is before
+    assert registry.last_error is not None
+    assert "repair.yaml:4:" in str(registry.last_error)
+
+
+def test_very_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    flows, prompts = copy_flows(tmp_path)
+    registry = FlowRegistry(flows, prompts)
+    before = registry.current()
+    (flows / "deep.yaml").write_text("flow: deep\nnodes: " + "[" * 5000 + "]" * 5000 + "\n",
+                                     encoding="utf-8")
+    assert registry.reload() is False
+    assert registry.current() is before
+    assert "deep.yaml" in str(registry.last_error)
+
+
+def test_an_unexpected_loader_failure_is_reported(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    flows, prompts = copy_flows(tmp_path)
+    registry = FlowRegistry(flows, prompts)
+    before = registry.current()
+
+    def broken(*_args: object) -> None:
+        raise MemoryError("no room")
+
+    monkeypatch.setattr("ivr.flow.registry.load_flow_set", broken)
+    assert registry.reload() is False
+    assert registry.current() is before
+    assert "MemoryError: no room" in str(registry.last_error)

@@ -242,3 +242,36 @@ async def test_unknown_kind_and_missing_file(db: Database, tmp_path: Path) -> No
         await import_csv(db, "meters", tmp_path / "x.csv")
     with pytest.raises(CsvImportError, match="cannot read"):
         await import_csv(db, "customers", tmp_path / "missing.csv")
+
+
+async def test_a_large_file_is_committed_in_bounded_batches(
+    db: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import event
+
+    from ivr.importer.csvimport import COMMIT_ROWS
+    from tests.importer.big_csv import write_customers
+
+    commits: list[int] = []
+    event.listen(db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    rows = 3 * COMMIT_ROWS + 7
+    result = await import_csv(db, "customers", write_customers(tmp_path / "big.csv", rows))
+    assert result.inserted == rows
+    assert len(commits) >= 4  # no transaction longer than COMMIT_ROWS rows
+    async with db.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == rows
+
+
+async def test_a_large_file_with_a_bad_last_row_writes_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    from ivr.importer.csvimport import COMMIT_ROWS
+    from tests.importer.big_csv import write_customers
+
+    path = write_customers(tmp_path / "big.csv", 2 * COMMIT_ROWS)
+    with path.open("a", encoding="utf-8") as out:
+        out.write("51000123,bad,,,,,,,,\n")
+    with pytest.raises(CsvImportError):
+        await import_csv(db, "customers", path)
+    async with db.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0

@@ -95,3 +95,41 @@ async def test_unknown_outcome(db: Database) -> None:
         await CallLog(db).finish(
             "1700.5", outcome="lost", queue=None, account=None, ended_at=T0, events=[]
         )
+
+
+async def test_the_journey_is_written_as_the_call_goes_and_finished_once(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1700.7", "+8613800138000", "zh-CN", "hotline", "abc123", T0)
+    await log.append("1700.7", JOURNEY[:3], first_seq=1)
+    so_far = await log.get("1700.7")
+    assert so_far is not None and [e.kind for e in so_far.events] == ["prompt", "keys", "lookup"]
+    await log.finish("1700.7", outcome="transferred", queue="general", account=None,
+                     ended_at=T0 + 10 * S, events=JOURNEY, written=3)
+    await log.finish("1700.7", outcome="transferred", queue="general", account=None,
+                     ended_at=T0 + 10 * S, events=JOURNEY, written=3)  # repeated: no doubles
+    record = await log.get("1700.7")
+    assert record is not None and [e.kind for e in record.events] == [e.kind for e in JOURNEY]
+
+
+async def test_a_restart_closes_only_its_own_open_calls_as_interrupted(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1.mine", None, "zh-CN", "hotline", "v", T0, instance="host-a 0.0.0.0:4573")
+    await log.append("1.mine", JOURNEY[:2], first_seq=1)
+    await log.start("2.other", None, "zh-CN", "hotline", "v", T0, instance="host-b 0.0.0.0:4573")
+    await log.start("3.old", None, "zh-CN", "hotline", "v", T0)  # recorded before instances
+    await log.start("4.recent", None, "zh-CN", "hotline", "v", T0 + 20 * 3600 * S)
+    await log.start("5.done", None, "zh-CN", "hotline", "v", T0, instance="host-a 0.0.0.0:4573")
+    await log.finish("5.done", outcome="self_served", queue=None, account=None,
+                     ended_at=T0 + S, events=[])
+    now = T0 + 24 * 3600 * S
+    closed = await log.close_interrupted("host-a 0.0.0.0:4573", now, now - 12 * 3600 * S)
+    assert sorted(closed) == ["1.mine", "3.old"]
+    mine = await log.get("1.mine")
+    assert mine is not None and mine.outcome is CallOutcome.INTERRUPTED
+    assert mine.ended_at == JOURNEY[1].at  # its last recorded step
+    assert [e.kind for e in mine.events] == ["prompt", "keys", "interrupted"]
+    for uniqueid in ("2.other", "4.recent"):
+        other = await log.get(uniqueid)
+        assert other is not None and other.outcome is None
+    done = await log.get("5.done")
+    assert done is not None and done.outcome is CallOutcome.SELF_SERVED

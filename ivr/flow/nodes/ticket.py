@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import string
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -15,6 +16,7 @@ from ivr.asterisk_names import PRIORITY_EMERGENCY, PRIORITY_NORMAL
 from ivr.db.enums import TicketType
 from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel, placeholders
+from ivr.services.pending_tickets import TicketRequest
 from ivr.services.tickets import TicketInfo
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,10 @@ class TicketNode(NodeModel):
     def reads(self) -> dict[str, str]:
         reads = {f"description.{name}": name for name in placeholders(self.description)}
         return reads | ({"callback": self.callback} if self.callback else {})
+
+
+class TicketDeferred(Exception):
+    """The work order was not written in time; it is kept and written when the database can."""
 
 
 class _Blank(dict[str, Any]):
@@ -103,13 +109,26 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
         outage_id = outage.id if outage is not None else None
     description = string.Formatter().vformat(node.description, (), _Blank(ctx.vars))
     callback = str(ctx.vars.get(node.callback) or "") if node.callback else ""
-    ticket = await ctx.services.tickets.open(
-        node.kind,
-        account=ctx.account,
-        caller=callback or ctx.channel.caller_number,
-        description=description,
-        call_uniqueid=ctx.channel.uniqueid,
-        outage_id=outage_id,
-        priority=node.priority,
-    )
-    return ticket, outage_id
+    caller = callback or ctx.channel.caller_number  # the number the caller keyed, if asked
+    pending = ctx.services.pending_tickets
+    if pending is None:
+        ticket = await ctx.services.tickets.open(
+            node.kind,
+            account=ctx.account,
+            caller=caller,
+            description=description,
+            call_uniqueid=ctx.channel.uniqueid,
+            outage_id=outage_id,
+            priority=node.priority,
+        )
+        return ticket, outage_id
+    kept = await pending.open(TicketRequest(
+        node.kind, account=ctx.account, caller=caller,
+        description=description, call_uniqueid=ctx.channel.uniqueid, at=datetime.now(UTC),
+        outage_id=outage_id, priority=node.priority))
+    if kept is None:
+        # No number to read back: the caller is told the system cannot do it now and is put
+        # through to a person (on_error, or the engine's fallback); the order follows.
+        ctx.record("ticket_deferred", kind=node.kind.value)
+        raise TicketDeferred(f"work order ({node.kind.value}) kept to write later")
+    return kept, outage_id
