@@ -31,6 +31,8 @@ from ivr.speech.tts import Synthesizer
 log = logging.getLogger(__name__)
 
 MAX_STEPS = 500  # a flow that loops this long without ending is a flow bug, not a caller
+FINISH_ATTEMPTS = 4  # writes of a finished call's record before its journey is given up
+FINISH_RETRY_SECONDS = 1.0  # waited before the next, times the attempt number
 
 
 class FlowLoopError(Exception):
@@ -165,14 +167,26 @@ class CallRunner:
             return False
 
     async def _finish_record(self, ctx: CallContext, written: int) -> None:
-        try:
-            await self.services.calls.finish(
-                ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR, queue=ctx.queue,
-                account=ctx.account, ended_at=datetime.now(UTC), events=ctx.journey,
-                caller=ctx.channel.caller_number, contact_type=ctx.contact_type,
-                written=written)
-        except Exception:
-            log.exception("call %s: could not record the call's journey", ctx.channel.uniqueid)
+        # The caller is gone by now, so a busy database (SQLite's write lock in a storm) is
+        # waited out a few times rather than losing the end of the journey; `finish` is safe
+        # to repeat.
+        ended_at = datetime.now(UTC)
+        for attempt in range(1, FINISH_ATTEMPTS + 1):
+            try:
+                await self.services.calls.finish(
+                    ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR,
+                    queue=ctx.queue, account=ctx.account, ended_at=ended_at, events=ctx.journey,
+                    caller=ctx.channel.caller_number, contact_type=ctx.contact_type,
+                    written=written)
+                return
+            except Exception:
+                if attempt == FINISH_ATTEMPTS:
+                    log.exception("call %s: could not record the call's journey",
+                                  ctx.channel.uniqueid)
+                    return
+                log.warning("call %s: journey not recorded yet (attempt %d), trying again",
+                            ctx.channel.uniqueid, attempt)
+                await asyncio.sleep(FINISH_RETRY_SECONDS * attempt)
 
 
 def _where(ctx: CallContext, entry_flow: str) -> str:

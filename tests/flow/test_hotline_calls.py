@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from ivr.app import Hotline
 from ivr.asterisk_names import hotline_queue
@@ -379,6 +381,34 @@ async def test_a_failure_is_logged_with_the_failing_nodes_file_and_line(
         f"call {t.uniqueid} failed at {flows_dir / 'bill.yaml'}:{line} "
         "(node 'summary' of flow 'bill')"
     ]
+
+
+async def test_a_busy_database_at_the_end_of_a_call_is_waited_out(
+    call: Dial,
+    hotline: Hotline,
+    journey: Journey,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ivr.flow import engine
+
+    calls = hotline.runner.services.calls
+    real_finish = calls.finish
+    failures = [OperationalError("DELETE", {}, Exception("database is locked"))] * 2
+
+    async def busy_then_free(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "FINISH_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(calls, "finish", busy_then_free)
+    t = await call("0")
+    record = await journey(t)
+    assert record.outcome == "transferred" and record.ended_at is not None
+    assert [e.kind for e in record.events][-2:] == ["queue_result", "hangup"]
+    assert failures == []
+    assert "could not record the call's journey" not in caplog.text
 
 
 async def test_unknown_agi_script_still_reaches_a_person(hotline: Hotline) -> None:
