@@ -406,7 +406,7 @@ async def test_a_busy_database_at_the_end_of_a_call_is_waited_out(
     t = await call("0")
     record = await journey(t)
     assert record.outcome == "transferred" and record.ended_at is not None
-    assert [e.kind for e in record.events][-2:] == ["queue_result", "hangup"]
+    assert [e.kind for e in record.events][-2:] == ["transfer", "hangup"]
     assert failures == []
     assert "could not record the call's journey" not in caplog.text
 
