@@ -65,6 +65,9 @@ class AmiSimulator:
         self.host, self.port = host, port
         self.pbx = pbx or SimulatedAsterisk()
         self.answer_pings = True
+        # Actions (lower-case names) on which the link is cut before any answer, as when
+        # Asterisk goes away in the middle of an action; each name is used once.
+        self.drop_on: set[str] = set()
         self.actions: list[AmiMessage] = []
         self.logins = 0
         self._server: asyncio.Server | None = None
@@ -209,6 +212,9 @@ class AmiSimulator:
         if not session.authenticated:
             respond(w, action, "Error", "Permission denied")
             return True
+        if lname in self.drop_on:
+            self.drop_on.discard(lname)
+            return False  # the link ends with the action unanswered
         if lname == "ping":
             self._ping(w, action)
         elif lname in _QUEUE_ACTIONS:
