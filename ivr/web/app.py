@@ -16,6 +16,7 @@ from ivr.services.pbx import LivePbx
 from ivr.web import routes_calendar, routes_outages, routes_queues, routes_tickets
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
+from ivr.web.pages import add_pages
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,5 @@ def create_web_app(
     routes_outages.add_routes(app, services.outages)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
+    add_pages(app, services)
     return app
