@@ -15,6 +15,7 @@ from ivr.services.agents import Agents
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
 from ivr.services.customers import Customers
+from ivr.services.figures import Figures
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
@@ -38,6 +39,7 @@ class HotlineServices:
     verification: VerifyGuard
     voice_messages: VoiceMessages
     users: Users
+    figures: Figures
 
     @classmethod
     def build(
@@ -68,4 +70,5 @@ class HotlineServices:
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
             users=Users(db),
+            figures=Figures(db),
         )
