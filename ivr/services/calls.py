@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -122,10 +122,38 @@ class CallLog:
             if contact_type is not None
             else None
         )
+        await self._store(uniqueid, result, queue, account, ended_at, events, caller, contact)
+
+    async def so_far(
+        self,
+        uniqueid: str,
+        *,
+        queue: str | None,
+        account: str | None,
+        events: Sequence[JourneyEvent],
+        caller: str | None = None,
+    ) -> None:
+        """The journey up to now, for a call still in progress: written as a queue call is
+        handed to an agent, so the agent's screen shows what the caller did in the IVR.
+        `finish` replaces it at the end."""
+        await self._store(uniqueid, None, queue, account, None, events, caller, None)
+
+    async def _store(
+        self,
+        uniqueid: str,
+        result: CallOutcome | None,
+        queue: str | None,
+        account: str | None,
+        ended_at: datetime | None,
+        events: Sequence[JourneyEvent],
+        caller: str | None,
+        contact: ContactType | None,
+    ) -> None:
         async with self._db.sessionmaker() as session, session.begin():
             row = await session.get(Call, uniqueid)
             if row is None:
-                started = min([e.at for e in events], default=ended_at)
+                fallback = ended_at or datetime.now(UTC)
+                started = min([e.at for e in events], default=fallback)
                 row = Call(uniqueid=uniqueid, caller=caller, started_at=started)
                 session.add(row)
             else:

@@ -24,6 +24,7 @@ from ivr.services.tokens import Tokens
 from ivr.services.users import Users
 from ivr.services.verification import VerifyGuard
 from ivr.services.voice_messages import VoiceMessages
+from ivr.services.wrapups import Wrapups
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class HotlineServices:
     voice_messages: VoiceMessages
     users: Users
     figures: Figures
+    wrapups: Wrapups
 
     @classmethod
     def build(
@@ -71,4 +73,5 @@ class HotlineServices:
             voice_messages=VoiceMessages(db, voice_messages_dir),
             users=Users(db),
             figures=Figures(db),
+            wrapups=Wrapups(db),
         )

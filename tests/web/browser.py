@@ -19,9 +19,13 @@ ARGS = [
 SHOTS = Path(os.environ.get("IVR_TEST_SCREENSHOTS", Path(__file__).parents[2] / "var/screenshots"))
 
 
+def _chromium_present() -> bool:
+    return Path(CHROMIUM).exists()
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not _chromium_present():
         pytest.skip(f"no chromium at {CHROMIUM}: scripts/install --test installs Debian's")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -30,7 +34,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def screenshot(page: Page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    os.makedirs(SHOTS, exist_ok=True)
     path = SHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path

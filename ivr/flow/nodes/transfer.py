@@ -7,6 +7,7 @@ call ends there when that is not given.
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -15,6 +16,8 @@ from ivr import asterisk_names as pbx
 from ivr.db.enums import CallOutcome
 from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel
+
+log = logging.getLogger(__name__)
 
 # QUEUESTATUS values with which app_queue hands the caller back without an agent.
 UNANSWERED = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL",
@@ -86,9 +89,23 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> str | None:
     }
     for name, value in variables.items():
         await channel.set_variable(name, value)
-    ctx.record("transfer", queue=queue, priority=priority)
+    # the agent desk shows account details only when the IVR verified the caller
+    ctx.record("transfer", queue=queue, priority=priority, verified=ctx.is_verified)
     ctx.outcome, ctx.queue = CallOutcome.TRANSFERRED, queue
+    await _journey_so_far(ctx, queue)
     await channel.exec("Queue", pbx.asterisk_queue(queue))
     status = await channel.get_variable("QUEUESTATUS")
     ctx.record("queue_result", queue=queue, status=status)
     return status
+
+
+async def _journey_so_far(ctx: CallContext, queue: str) -> None:
+    """Write the journey before the queue rings an agent, for their screen pop; a failure only
+    costs the pop its journey, never the caller their place in the queue."""
+    try:
+        await ctx.services.calls.so_far(
+            ctx.channel.uniqueid, queue=queue, account=ctx.account, events=ctx.journey,
+            caller=ctx.channel.caller_number,
+        )
+    except Exception:
+        log.exception("call %s: journey before the queue not written", ctx.channel.uniqueid)

@@ -9,6 +9,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     "sign_in": ("登录", "Sign in"),
     "sign_out": ("退出", "Sign out"),
     "name": ("用户名", "Name"),
+    "customer": ("客户", "Customer"),
     "password": ("密码", "Password"),
     "bad_login": ("用户名或密码错误", "Wrong name or password"),
     "too_many": ("尝试次数过多，请稍后再试", "Too many attempts: try again later"),

@@ -46,7 +46,11 @@ async def test_agent_takes_the_call(
         "IVR_TICKET": "R20261202-0001", "IVR_VERIFIED": "yes"}.items()
     assert Command("EXEC", ("Queue", "repair")) in channel.commands
     assert channel.verbs()[-1] == "GET VARIABLE"  # the caller was gone by then
-    assert events(ctx, "transfer") == [{"queue": "repair", "priority": 0}]
+    assert events(ctx, "transfer") == [{"queue": "repair", "priority": 0, "verified": True}]
+    # written before Queue rang anyone: the agent's screen pop shows what the caller did
+    so_far = await services.calls.get(channel.uniqueid)
+    assert so_far is not None and so_far.outcome is None and so_far.account == "5100012345"
+    assert [e.kind for e in so_far.events][-1] == "transfer"
     assert events(ctx, "queue_result") == []
     assert [e["name"] for e in events(ctx, "prompt")] == ["transfer_agent"]
 
@@ -79,7 +83,7 @@ async def test_queue_from_a_variable_and_priority_from_the_caller(
     ctx = make_context(channel, services=services, person_queue="billing")
     ctx.queue_priority = 5  # a key customer's, set by choose_person
     await transfer.run(TO_PERSON, ctx)
-    assert events(ctx, "transfer") == [{"queue": "billing", "priority": 5}]
+    assert events(ctx, "transfer") == [{"queue": "billing", "priority": 5, "verified": False}]
     assert channel.variables["QUEUE_PRIO"] == "5"
 
 
@@ -89,7 +93,7 @@ async def test_unknown_queue_in_a_variable_falls_back_to_general(
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
     ctx = make_context(channel, services=services, person_queue="nonsense")
     await transfer.run(TO_PERSON, ctx)
-    assert events(ctx, "transfer") == [{"queue": "general", "priority": 0}]
+    assert events(ctx, "transfer") == [{"queue": "general", "priority": 0, "verified": False}]
 
 
 async def test_node_priority_wins_when_higher(services: HotlineServices) -> None:
