@@ -10,8 +10,9 @@ from datetime import datetime, tzinfo
 from sqlalchemy import func, select
 
 from ivr.db.enums import CallOutcome, OutageStatus, TicketStatus
-from ivr.db.models import Call, Outage, Ticket
+from ivr.db.models import Call, Customer, Outage, Ticket
 from ivr.db.session import Database
+from ivr.services.outages import OutageInfo
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,44 @@ class Figures:
                 )
             )
         return int(count or 0)
+
+    async def outage_reach(self, outage: OutageInfo, now: datetime) -> tuple[int, int]:
+        """Customers in the outage's areas or on its transformers, and the IVR calls they made
+        while it lasted."""
+        where = Customer.area.in_(outage.areas) | Customer.transformer.in_(outage.transformers)
+        until = outage.restored_at or now
+        async with self._db.sessionmaker() as session:
+            customers = await session.scalar(
+                select(func.count()).select_from(Customer).where(where)
+            )
+            calls = await session.scalar(
+                select(func.count()).select_from(Call).where(
+                    Call.account.in_(select(Customer.account).where(where)),
+                    Call.started_at >= outage.starts_at,
+                    Call.started_at <= until,
+                )
+            )
+        return int(customers or 0), int(calls or 0)
+
+    async def outage_callers(
+        self, outage: OutageInfo, now: datetime, limit: int = 50
+    ) -> list[tuple[str, str, int]]:
+        """(account, name, calls) of the affected customers who called while it lasted, the
+        most calls first."""
+        where = Customer.area.in_(outage.areas) | Customer.transformer.in_(outage.transformers)
+        async with self._db.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(Customer.account, Customer.name, func.count(Call.uniqueid))
+                    .join(Call, Call.account == Customer.account)
+                    .where(where, Call.started_at >= outage.starts_at,
+                           Call.started_at <= (outage.restored_at or now))
+                    .group_by(Customer.account, Customer.name)
+                    .order_by(func.count(Call.uniqueid).desc(), Customer.account)
+                    .limit(limit)
+                )
+            ).all()
+        return [(str(a), str(n), int(c)) for a, n, c in rows]
 
     async def calls_per_outage(self, outage_ids: list[str]) -> dict[str, int]:
         """Work orders (repair reports, mostly from calls) linked to each outage."""

@@ -11,8 +11,9 @@ from aiohttp import web
 
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web.pages import desk, signin, wallboard
+from ivr.web.pages import desk, outages, signin, wallboard
 from ivr.web.pages.desk import DeskSource
+from ivr.web.pages.outages import OutagePageSource
 from ivr.web.pages.wallboard import Alarms, WallboardSource
 from ivr.web.sessions import LIMITER_KEY, SESSIONS_KEY, SessionStore, SignInLimiter
 
@@ -36,3 +37,4 @@ def add_pages(
     signin.add_routes(app, services.users)
     wallboard.add_routes(app, WallboardSource(services, pbx, live_calls, timezone, alarms))
     desk.add_routes(app, DeskSource(services, pbx, timezone))
+    outages.add_routes(app, OutagePageSource(services, timezone))
