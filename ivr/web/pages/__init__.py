@@ -11,9 +11,10 @@ from aiohttp import web
 
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web.pages import desk, outages, signin, wallboard
+from ivr.web.pages import desk, outages, reports, signin, wallboard
 from ivr.web.pages.desk import DeskSource
 from ivr.web.pages.outages import OutagePageSource
+from ivr.web.pages.reports import ReportSource
 from ivr.web.pages.wallboard import Alarms, WallboardSource
 from ivr.web.sessions import LIMITER_KEY, SESSIONS_KEY, SessionStore, SignInLimiter
 
@@ -38,3 +39,4 @@ def add_pages(
     wallboard.add_routes(app, WallboardSource(services, pbx, live_calls, timezone, alarms))
     desk.add_routes(app, DeskSource(services, pbx, timezone))
     outages.add_routes(app, OutagePageSource(services, timezone))
+    reports.add_routes(app, ReportSource(services, timezone))

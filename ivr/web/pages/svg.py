@@ -16,7 +16,7 @@ def bars(
     height: int = 240,
     second: Sequence[float] | None = None,  # drawn beside each bar (e.g. answered of offered)
 ) -> str:
-    top, bottom, left = 24, 28, 36
+    top, bottom, left = 40, 28, 36
     plot_h = height - top - bottom
     peak = max([*values, *(second or []), 1])
     slot = (width - left) / max(len(values), 1)
