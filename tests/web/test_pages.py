@@ -135,3 +135,23 @@ async def test_users_need_a_real_password_and_a_unique_name(db: Database) -> Non
     assert await users.authenticate("night", "wrong password") is None
     assert await users.authenticate("nobody", PASSWORD) is None
     assert await users.authenticate("night", PASSWORD) is not None
+
+
+@pytest.mark.parametrize("path", ["/wallboard/feed", "/desk/feed"])
+async def test_live_feeds_check_the_session_and_the_role(
+    hotline: Hotline, sign_in: SignIn, path: str
+) -> None:
+    async with _client(hotline) as stranger:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await stranger.ws_connect(path)
+        assert refused.value.status == 401
+    wrong = await sign_in("dispatch")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as forbidden:
+        await wrong.ws_connect(path)
+    assert forbidden.value.status == 403
+    right = await sign_in("supervisor" if path.startswith("/wall") else "agent")
+    ws = await right.ws_connect(path)
+    if path.startswith("/wall"):
+        first = await ws.receive_json(timeout=10)
+        assert first["ivr_calls"] == 0 and first["pbx_up"] is False
+    await ws.close()
