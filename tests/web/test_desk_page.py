@@ -105,3 +105,22 @@ async def test_a_page_post_without_the_csrf_header_is_refused(
            body: JSON.stringify({type: 'repair', description: 'x'})}).then(r => r.status)"""
     )
     assert status == 403
+
+
+async def test_an_agent_logs_in_pauses_with_a_reason_and_logs_out_from_the_desk(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, db: Database, browser: Browser
+) -> None:
+    await Users(db).add("A001", "agent", PASSWORD)
+    page = await sign_in_page(browser, f"http://127.0.0.1:{ami_hotline.http_port}", "A001",
+                              PASSWORD)
+    await page.click("#login")
+    await expect(page.locator("#status")).to_have_text("available", timeout=5000)
+    assert [a["Queue"] for a in ami_sim.actions_named("QueueAdd")] == [
+        "repair", "general-enquiry"]
+    await page.select_option("select[name=reason]", index=1)
+    await page.click("#pause")
+    await expect(page.locator("#status")).to_have_text("paused", timeout=5000)
+    await expect(page.locator("#my-state")).to_contain_text("培训 training")
+    await screenshot(page, "desk-paused")
+    await page.click("#logout")
+    await expect(page.locator("#status")).to_have_text("logged_out", timeout=5000)
