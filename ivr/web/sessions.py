@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -114,7 +115,7 @@ def page(*roles: str) -> Callable[[PageHandler], PageHandler]:
             session = current(request)
             if session is None:
                 if request.method == "GET" and request.headers.get("Upgrade", "") == "":
-                    raise web.HTTPSeeOther(f"/signin?next={request.path_qs}")
+                    raise web.HTTPSeeOther(f"/signin?next={quote(request.path_qs, safe='/')}")
                 raise web.HTTPUnauthorized(text="sign in first")
             if session.role not in allowed:
                 raise web.HTTPForbidden(text=f"role '{session.role}' may not open this page")

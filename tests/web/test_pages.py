@@ -155,3 +155,18 @@ async def test_live_feeds_check_the_session_and_the_role(
         first = await ws.receive_json(timeout=10)
         assert first["ivr_calls"] == 0 and first["pbx_up"] is False
     await ws.close()
+
+
+async def test_an_unknown_language_is_a_400_and_next_keeps_its_query(
+    hotline: Hotline, sign_in: SignIn
+) -> None:
+    client = await sign_in("supervisor")
+    async with client.get("/home") as resp:
+        csrf = csrf_of(await resp.text())
+    async with client.post("/language", data={"language": "fr-FR", "csrf": csrf}) as resp:
+        assert resp.status == 400
+    async with _client(hotline) as stranger, stranger.get(
+        "/reports?period=week&date=2026-11-30", allow_redirects=False
+    ) as resp:
+        location = resp.headers["Location"]
+        assert location.startswith("/signin?next=/reports") and "%26date%3D2026-11-30" in location

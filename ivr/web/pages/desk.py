@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
@@ -126,7 +127,7 @@ async def agent_action(request: web.Request) -> web.Response:
                 await pbx.set_paused(agent, action == "pause", reason)
         except (PbxUnavailable, PbxRefused, AgentNotLoggedIn, AgentDataError) as exc:
             problem = str(exc) or type(exc).__name__
-    raise web.HTTPSeeOther("/desk" + (f"?problem={problem}" if problem else ""))
+    raise web.HTTPSeeOther("/desk" + (f"?problem={quote(problem)}" if problem else ""))
 
 
 async def _json_form(request: web.Request) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from ivr.services.errors import NotFound, ValidationError
 from ivr.services.users import Users
 from ivr.web.auth import PUBLIC, allow
 from ivr.web.pages.common import home_for, render, safe_next
@@ -77,7 +78,10 @@ async def signout(request: web.Request) -> web.Response:
 async def set_language(request: web.Request) -> web.Response:
     form = await request.post()
     session = request[SESSION_KEY]
-    await request.app[USERS_KEY].set_language(session.user, str(form.get("language", "")))
+    try:
+        await request.app[USERS_KEY].set_language(session.user, str(form.get("language", "")))
+    except (ValidationError, NotFound) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None
     user = await request.app[USERS_KEY].get(session.user)
     if user is not None:
         session.language = user.language
