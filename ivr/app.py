@@ -35,6 +35,7 @@ from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
+from ivr.web.pages import Alarms
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,9 @@ async def start_hotline(
             prompts_failed=hotline.prompts_failed,
             loop_lag_ms=hotline.loop_lag.max_ms,
         )
+        alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
         app = create_web_app(services, health=health, timezone=settings.timezone,
-                             pbx=hotline.ami)
+                             pbx=hotline.ami, alarms=alarms)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # caller number, across calls: past the limit within the window, self-service is refused.
     verify_max_failures: int = Field(default=5, ge=1, le=100)
     verify_lockout_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    # Wallboard alarms: today's share answered within three rings below this (per cent), or a
+    # caller waiting in a queue longer than this (seconds).
+    alarm_three_rings_pct: float = Field(default=80.0, ge=0, le=100)
+    alarm_wait_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("agi_bind", "http_bind")
     @classmethod

@@ -18,7 +18,7 @@ from ivr.ami.client import AmiClient, AmiUrl
 from ivr.ami.state import HotlineState
 from ivr.config import Settings
 from ivr.services.agents import AgentInfo
-from ivr.services.pbx import AgentView, Membership, PbxUnavailable, QueueView
+from ivr.services.pbx import AgentView, Membership, PbxListener, PbxUnavailable, QueueView
 from ivr.services.queue_records import CallRecord
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class AmiService:
 
     def agent_views(self) -> list[AgentView]:
         return self.state.agent_views()
+
+    def subscribe(self, listener: PbxListener) -> Callable[[], None]:
+        return self.state.subscribe(listener)
 
     async def log_in(self, agent: AgentInfo) -> list[Membership]:
         return await _in_time(agent_control.log_in(self.client, _seat(agent)))

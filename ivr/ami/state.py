@@ -17,14 +17,24 @@ main/devicestate.c). Points that matter:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
-from ivr.services.pbx import AgentStatus, AgentView, QueueView, WaitingCaller
+from ivr.services.pbx import (
+    AgentStatus,
+    AgentView,
+    PbxEvent,
+    PbxListener,
+    QueueView,
+    WaitingCaller,
+)
 from ivr.services.queue_records import CallRecord, QueueLeg, RingAttempt
+
+log = logging.getLogger(__name__)
 
 Event = Mapping[str, str]
 
@@ -105,6 +115,7 @@ class HotlineState:
         self.agents: dict[str, AgentState] = {}
         self.queues: dict[str, list[str]] = {}  # queue -> caller uniqueids in position order
         self.last_event_at: float | None = None
+        self.listeners: list[PbxListener] = []
         self._handlers: dict[str, Callable[[Event, float], None]] = {
             "newchannel": self._newchannel,
             "newstate": self._newstate,
@@ -141,6 +152,28 @@ class HotlineState:
         if "queue" in headers:  # records and views speak the hotline's queue names
             headers.data["queue"] = hotline_queue(headers.data["queue"])
         handler(headers, now)
+        self._tell(name.lower(), headers)
+
+    def subscribe(self, listener: PbxListener) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener) if listener in self.listeners else None
+
+    def _tell(self, kind: str, ev: Mapping[str, str]) -> None:
+        if not self.listeners:
+            return
+        event = PbxEvent(
+            kind=kind,
+            uniqueid=ev.get("uniqueid", ""),
+            queue=ev.get("queue", ""),
+            agent=ev.get("membername", ""),
+            interface=ev.get("interface", ""),
+            caller=_caller_number(ev),
+        )
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # a page's bug must not stop the AMI state from following
+                log.exception("PBX event listener failed")
 
     def begin_resync(self) -> None:
         """Forget live queue and membership state before replaying `QueueStatus` after a

@@ -18,6 +18,7 @@ from ivr.cli.prompts import prompts
 from ivr.cli.serve import serve
 from ivr.cli.tickets import tickets
 from ivr.cli.tokens import token
+from ivr.cli.users import user
 from ivr.config import Settings, SettingsError
 from ivr.db.session import DatabaseUnavailable
 
@@ -45,6 +46,7 @@ cli.add_command(prompts)
 cli.add_command(db)
 cli.add_command(import_)
 cli.add_command(token)
+cli.add_command(user)
 cli.add_command(demo)
 cli.add_command(call)
 cli.add_command(asterisk)

@@ -7,7 +7,7 @@ flows set (`set`, `collect`) and the prompt values actions publish for later nod
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,8 @@ class CallContext:
     messages: CallMessages | None = None  # voice messages kept for work orders; None: none
     contact_type: ContactType | None = None  # what the call is about (the call log's class)
     on_record: Callable[[str], None] | None = None  # told each event's kind (the journal)
+    # Waits until the journey so far is stored (the journal), for an agent's screen pop.
+    flush_journey: Callable[[float], Awaitable[None]] | None = None
 
     @property
     def account(self) -> str | None:

@@ -83,6 +83,7 @@ class CallRunner:
                     self._start_record(ctx, entry_flow, flows.version, started))
                 journal = Journal(self.services.calls, uniqueid, ctx.journey, start_record)
                 ctx.on_record = journal.recorded
+                ctx.flush_journey = journal.flush
                 await self._run(ctx, entry_flow)
             except ChannelHangup:
                 if ctx.outcome != CallOutcome.TRANSFERRED:
@@ -107,6 +108,7 @@ class CallRunner:
     async def _close(self, ctx: CallContext, start_record: asyncio.Task[bool] | None,
                      journal: Journal | None) -> None:
         ctx.on_record = None
+        ctx.flush_journey = None
         if ctx.speech is not None:
             await ctx.speech.close()
         if start_record is not None:

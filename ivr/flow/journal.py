@@ -73,6 +73,14 @@ class Journal:
             # The call goes on; the end of the call writes what is missing.
             log.exception("call %s: could not write the journey so far", self._uniqueid)
 
+    async def flush(self, within: float) -> None:
+        """Wait (at most `within` seconds) until what was recorded so far is written: before a
+        queue rings an agent, so their screen shows what the caller did in the IVR."""
+        self._write()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._task), within)
+
     async def close(self) -> None:
         """Stop writing as the call ends; afterwards `written` is final."""
         if self._delayed is not None:

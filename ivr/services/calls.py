@@ -101,6 +101,15 @@ class CallLog:
         async with self._db.sessionmaker() as session, session.begin():
             await session.execute(insert(CallEvent), _event_rows(uniqueid, events, first_seq))
 
+    async def handed_over(self, uniqueid: str, *, queue: str, account: str | None) -> None:
+        """The queue a call in progress is handed to, and the premises it is about: stored
+        before an agent's phone rings, for their screen pop (`finish` writes them again)."""
+        async with self._db.sessionmaker() as session, session.begin():
+            row = await session.get(Call, uniqueid)
+            if row is not None:
+                row.queue = queue
+                row.account = account or row.account
+
     async def answered(self, uniqueid: str, at: datetime) -> None:
         async with self._db.sessionmaker() as session, session.begin():
             row = await session.get(Call, uniqueid)

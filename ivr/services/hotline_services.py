@@ -15,14 +15,17 @@ from ivr.services.agents import Agents
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
 from ivr.services.customers import Customers
+from ivr.services.figures import Figures
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
+from ivr.services.users import Users
 from ivr.services.verification import VerifyGuard
 from ivr.services.voice_messages import VoiceMessages
+from ivr.services.wrapups import Wrapups
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class HotlineServices:
     queue_stats: QueueStats
     verification: VerifyGuard
     voice_messages: VoiceMessages
+    users: Users
+    figures: Figures
+    wrapups: Wrapups
     # Work orders the database could not take at once (None: they fail as before).
     pending_tickets: PendingTickets | None = None
 
@@ -71,6 +77,9 @@ class HotlineServices:
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
+            users=Users(db),
+            figures=Figures(db),
+            wrapups=Wrapups(db),
             pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
             if ticket_spool is not None else None,
         )

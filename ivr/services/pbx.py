@@ -8,7 +8,7 @@ the hotline's (`general`, not Asterisk's `general-enquiry`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -61,6 +61,26 @@ class Membership:
     added: bool  # False: the agent was already a member
 
 
+@dataclass(frozen=True)
+class PbxEvent:
+    """Something that changed the live picture, for pages that follow it as it happens.
+
+    `kind` is the AMI event in lower case (`agentcalled`, `agentconnect`, `agentcomplete`,
+    `queuecallerjoin`, ...); `uniqueid` is the caller's channel, the same id as the IVR's
+    journey of that call; `agent` the member name (the agent code) when the event has one.
+    """
+
+    kind: str
+    uniqueid: str = ""
+    queue: str = ""
+    agent: str = ""
+    interface: str = ""
+    caller: str = ""
+
+
+PbxListener = Callable[[PbxEvent], None]
+
+
 class PbxUnavailable(ConnectionError):
     """No live link to the PBX, or it was lost or went silent while a request was in flight."""
 
@@ -99,6 +119,11 @@ class LivePbx(Protocol):
         ...
 
     def agent_views(self) -> list[AgentView]: ...
+
+    def subscribe(self, listener: PbxListener) -> Callable[[], None]:
+        """Call `listener` after every event that changed the state; returns the unsubscribe.
+        A listener must not block: it runs on the event path."""
+        ...
 
     async def log_in(self, agent: AgentInfo) -> list[Membership]:
         """Join the queues of the agent's skills, the primary skill at penalty 0."""

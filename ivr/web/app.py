@@ -13,9 +13,17 @@ from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web import routes_calendar, routes_outages, routes_queues, routes_tickets
+from ivr.web import (
+    metrics,
+    openapi,
+    routes_calendar,
+    routes_outages,
+    routes_queues,
+    routes_tickets,
+)
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
+from ivr.web.pages import Alarms, add_pages
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ def create_web_app(
     health: HealthSource,
     timezone: str,
     pbx: LivePbx | None = None,
+    alarms: Alarms | None = None,
 ) -> web.Application:
     """`pbx`: live queue state and agent control (None: AMI not configured)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
@@ -90,4 +99,8 @@ def create_web_app(
     routes_outages.add_routes(app, services.outages)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
+    add_pages(app, services, pbx=pbx, live_calls=health.live_calls,
+              timezone=app[TZ_KEY], alarms=alarms or Alarms())
+    metrics.add_routes(app, pbx, health.live_calls, health.prompts_failed)
+    openapi.add_routes(app)
     return app

@@ -39,6 +39,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         roles = getattr(route_handler, "ivr_roles", None)
     if request.match_info.http_exception is not None:
         return await handler(request)  # 404/405: nothing to protect
+    if roles is None and getattr(request.match_info.handler, "ivr_page_roles", None):
+        return await handler(request)  # a page: its session and roles are checked by `page()`
     if roles is None:
         return error(403, "route has no access rule")  # deny by default
     if PUBLIC in roles:

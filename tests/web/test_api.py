@@ -81,7 +81,10 @@ async def test_every_route_declares_who_may_use_it(hotline: Hotline) -> None:
     for route in app.router.routes():
         if route.method == "HEAD":
             continue
-        assert getattr(route.handler, "ivr_roles", None), f"{route.method} {route.resource}"
+        declared = getattr(route.handler, "ivr_roles", None) or getattr(
+            route.handler, "ivr_page_roles", None
+        )  # API routes and pages (forms and WebSockets too) alike
+        assert declared, f"{route.method} {route.resource}"
 
 
 async def test_a_revoked_token_is_refused(api: Request, db: Database) -> None:

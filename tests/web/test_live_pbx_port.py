@@ -3,7 +3,7 @@ and each error the interface names becomes its own answer."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from ivr.services.pbx import (
     AgentView,
     LivePbx,
     Membership,
+    PbxListener,
     PbxRefused,
     PbxUnavailable,
     QueueView,
@@ -51,6 +52,9 @@ class FakePbx:
 
     def agent_views(self) -> list[AgentView]:
         return []
+
+    def subscribe(self, listener: PbxListener) -> Callable[[], None]:
+        return lambda: None
 
     async def log_in(self, agent: AgentInfo) -> list[Membership]:
         self._act("log_in", agent)

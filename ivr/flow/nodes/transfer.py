@@ -7,6 +7,8 @@ call ends there when that is not given.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -15,6 +17,10 @@ from ivr import asterisk_names as pbx
 from ivr.db.enums import CallOutcome
 from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel
+
+log = logging.getLogger(__name__)
+
+JOURNEY_FLUSH_SECONDS = 1.0  # longest the caller waits for it before the queue
 
 # QUEUESTATUS values with which app_queue hands the caller back without an agent.
 UNANSWERED = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL",
@@ -86,9 +92,26 @@ async def queue_call(ctx: CallContext, queue: str, priority: int) -> str | None:
     }
     for name, value in variables.items():
         await channel.set_variable(name, value)
-    ctx.record("transfer", queue=queue, priority=priority)
+    # the agent desk shows account details only when the IVR verified the caller
+    ctx.record("transfer", queue=queue, priority=priority, verified=ctx.is_verified)
     ctx.outcome, ctx.queue = CallOutcome.TRANSFERRED, queue
+    await _store_for_the_agent(ctx, queue)
     await channel.exec("Queue", pbx.asterisk_queue(queue))
     status = await channel.get_variable("QUEUESTATUS")
     ctx.record("queue_result", queue=queue, status=status)
     return status
+
+
+async def _store_for_the_agent(ctx: CallContext, queue: str) -> None:
+    """The journey so far, the queue and the premises are stored before the queue rings an
+    agent, so their screen pop shows what the caller did in the IVR. A slow or failing database
+    only costs the pop its details, never the caller their place in the queue."""
+    try:
+        async with asyncio.timeout(JOURNEY_FLUSH_SECONDS):
+            await ctx.services.calls.handed_over(ctx.channel.uniqueid, queue=queue,
+                                                 account=ctx.account)
+            if ctx.flush_journey is not None:
+                await ctx.flush_journey(JOURNEY_FLUSH_SECONDS)
+    except Exception as exc:  # TimeoutError included
+        log.warning("call %s: details for the agent's screen not stored (%s)",
+                    ctx.channel.uniqueid, type(exc).__name__)

@@ -3,9 +3,14 @@ screen needs set on the channel first; back to the flow when nobody answered."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+
 import pytest
 
 from ivr.flow.channel import AgiError, ChannelHangup
+from ivr.flow.context import CallContext
+from ivr.flow.journal import Journal
 from ivr.flow.nodes import transfer
 from ivr.flow.nodes.transfer import TransferNode
 from ivr.pbxsim import ExecBehaviour
@@ -27,6 +32,19 @@ from tests.flow.nodes.factory import (
     shipped_node,
 )
 
+
+async def journal_for(ctx: CallContext, services: HotlineServices) -> Journal:
+    """The call's record and its journal, as the engine starts them at answer."""
+    uniqueid = ctx.channel.uniqueid
+    await services.calls.start(uniqueid, ctx.channel.caller_number, ctx.language, "repair",
+                               "test", datetime.now(UTC))
+    started: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    started.set_result(True)
+    journal = Journal(services.calls, uniqueid, ctx.journey, started)
+    ctx.on_record, ctx.flush_journey = journal.recorded, journal.flush
+    return journal
+
+
 TO_REPAIR = shipped_node("repair", "to_repair_queue", TransferNode)  # on_unanswered to_callback
 TO_EMERGENCY = shipped_node("danger", "to_emergency", TransferNode)  # priority 10
 TO_PERSON = shipped_node("person", "to_queue", TransferNode)  # queue "{person_queue}"
@@ -38,6 +56,7 @@ async def test_agent_takes_the_call(
     channel = MemoryChannel()  # Queue reaches an agent; the call ends with the conversation
     ctx = make_context(channel, services=services, ticket_number="R20261202-0001")
     identify(ctx, await add_customer())
+    await journal_for(ctx, services)
     with pytest.raises(ChannelHangup):
         await transfer.run(TO_REPAIR, ctx)
     assert (outcome(ctx), ctx.queue) == ("transferred", "repair")
@@ -46,7 +65,11 @@ async def test_agent_takes_the_call(
         "IVR_TICKET": "R20261202-0001", "IVR_VERIFIED": "yes"}.items()
     assert Command("EXEC", ("Queue", "repair")) in channel.commands
     assert channel.verbs()[-1] == "GET VARIABLE"  # the caller was gone by then
-    assert events(ctx, "transfer") == [{"queue": "repair", "priority": 0}]
+    assert events(ctx, "transfer") == [{"queue": "repair", "priority": 0, "verified": True}]
+    # written before Queue rang anyone: the agent's screen pop shows what the caller did
+    so_far = await services.calls.get(channel.uniqueid)
+    assert so_far is not None and so_far.outcome is None and so_far.account == "5100012345"
+    assert [e.kind for e in so_far.events][-1] == "transfer"
     assert events(ctx, "queue_result") == []
     assert [e["name"] for e in events(ctx, "prompt")] == ["transfer_agent"]
 
@@ -79,7 +102,7 @@ async def test_queue_from_a_variable_and_priority_from_the_caller(
     ctx = make_context(channel, services=services, person_queue="billing")
     ctx.queue_priority = 5  # a key customer's, set by choose_person
     await transfer.run(TO_PERSON, ctx)
-    assert events(ctx, "transfer") == [{"queue": "billing", "priority": 5}]
+    assert events(ctx, "transfer") == [{"queue": "billing", "priority": 5, "verified": False}]
     assert channel.variables["QUEUE_PRIO"] == "5"
 
 
@@ -89,7 +112,7 @@ async def test_unknown_queue_in_a_variable_falls_back_to_general(
     channel = MemoryChannel(applications={"queue": queue_returns("TIMEOUT")})
     ctx = make_context(channel, services=services, person_queue="nonsense")
     await transfer.run(TO_PERSON, ctx)
-    assert events(ctx, "transfer") == [{"queue": "general", "priority": 0}]
+    assert events(ctx, "transfer") == [{"queue": "general", "priority": 0, "verified": False}]
 
 
 async def test_node_priority_wins_when_higher(services: HotlineServices) -> None:

@@ -1,0 +1,174 @@
+"""Daily, weekly and monthly reports (日报/周报/月报): calls by hour, the three-ring shares of
+the IVR and of the agents, self-service, abandoned calls, work orders by type with their
+deadlines met; as a page with charts and as XLSX or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from openpyxl import Workbook
+
+from ivr.services.hotline_services import HotlineServices
+from ivr.web.pages.common import render
+from ivr.web.pages.i18n import translate
+from ivr.web.pages.svg import bars
+from ivr.web.sessions import SESSION_KEY, page
+
+PERIODS = ("day", "week", "month")
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    services: HotlineServices
+    timezone: ZoneInfo
+
+
+REPORT_KEY = web.AppKey("reports", ReportSource)
+
+
+def period_bounds(period: str, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of the day, the week (Monday first) or the month holding `day`, local."""
+    if period == "week":
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=7)
+    elif period == "month":
+        first = day.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1)
+    else:
+        first, last = day, day + timedelta(days=1)
+    return datetime.combine(first, time(), tz), datetime.combine(last, time(), tz)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+async def report(source: ReportSource, period: str, day: date) -> dict[str, Any]:
+    since, until = period_bounds(period, day, source.timezone)
+    now = datetime.now(UTC)
+    services = source.services
+    calls = await services.figures.calls(since, until, source.timezone)
+    level = await services.queue_stats.service_level(since, until)
+    orders = await services.figures.orders(since, until, now)
+    return {
+        "period": period,
+        "from": since.date().isoformat(),
+        "to": (until - timedelta(days=1)).date().isoformat(),
+        "calls": calls.calls,
+        "self_served": calls.self_served,
+        "self_service_pct": calls.self_service_pct,
+        "by_hour": calls.by_hour,
+        "ivr_calls_seen": level.inbound_calls,
+        "ivr_within_three_rings": level.picked_up_within_three_rings,
+        "ivr_three_rings_pct": _pct(level.picked_up_within_three_rings, level.inbound_calls),
+        "offered": level.overall.offered,
+        "answered": level.overall.answered,
+        "agent_within_three_rings": level.overall.answered_within_three_rings,
+        "agent_three_rings_pct": level.overall.within_three_rings_pct,
+        "abandoned": level.overall.abandoned,
+        "queues": [
+            {"queue": q.queue, "offered": q.offered, "answered": q.answered,
+             "within": q.answered_within_three_rings, "pct": q.within_three_rings_pct,
+             "abandoned": q.abandoned}
+            for q in level.queues.values()
+        ],
+        "orders": [
+            {"type": o.type, "opened": o.opened, "closed": o.closed, "met": o.deadline_met,
+             "missed": o.deadline_missed, "overdue": o.open_overdue, "pct": o.compliance_pct}
+            for o in orders
+        ],
+    }
+
+
+def _request_period(request: web.Request) -> tuple[str, date]:
+    period = request.query.get("period", "day")
+    if period not in PERIODS:
+        raise web.HTTPBadRequest(text=f"period: one of {', '.join(PERIODS)}")
+    tz = request.app[REPORT_KEY].timezone
+    try:
+        day = date.fromisoformat(request.query["date"]) if request.query.get("date") else (
+            datetime.now(tz).date())
+    except ValueError:
+        raise web.HTTPBadRequest(text="date: YYYY-MM-DD expected") from None
+    return period, day
+
+
+@page("supervisor")
+async def reports_page(request: web.Request) -> web.Response:
+    period, day = _request_period(request)
+    data = await report(request.app[REPORT_KEY], period, day)
+    lang = request[SESSION_KEY].language.value
+    hour_chart = bars([str(h) for h in range(24)], data["by_hour"],
+                      title=translate(lang, "calls_by_hour"), width=900)
+    order_chart = bars([o["type"] for o in data["orders"]], [o["opened"] for o in data["orders"]],
+                       second=[o["met"] for o in data["orders"]],
+                       title=translate(lang, "orders_by_type"), width=900)
+    return render(request, "reports.html", {
+        "heading": "reports", "r": data, "periods": PERIODS, "day": day.isoformat(),
+        "hour_chart": hour_chart, "order_chart": order_chart,
+    })
+
+
+def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
+    """The report as sheets of rows, shared by XLSX and CSV so the two cannot disagree."""
+    summary = [["figure", "value"]] + [
+        [key, data[key]]
+        for key in ("period", "from", "to", "calls", "self_served", "self_service_pct",
+                    "ivr_calls_seen", "ivr_within_three_rings", "ivr_three_rings_pct", "offered",
+                    "answered", "agent_within_three_rings", "agent_three_rings_pct", "abandoned")
+    ]
+    hours = [["hour", "calls"]] + [[h, n] for h, n in enumerate(data["by_hour"])]
+    queues = [["queue", "offered", "answered", "within_three_rings", "pct", "abandoned"]] + [
+        [q["queue"], q["offered"], q["answered"], q["within"], q["pct"], q["abandoned"]]
+        for q in data["queues"]
+    ]
+    orders = [["type", "opened", "closed", "deadline_met", "deadline_missed", "open_overdue",
+               "compliance_pct"]] + [
+        [o["type"], o["opened"], o["closed"], o["met"], o["missed"], o["overdue"], o["pct"]]
+        for o in data["orders"]
+    ]
+    return [("summary", summary), ("calls_by_hour", hours), ("queues", queues),
+            ("work_orders", orders)]
+
+
+def _filename(data: dict[str, Any], suffix: str) -> str:
+    return f"hotline-{data['period']}-{data['from']}.{suffix}"
+
+
+@page("supervisor")
+async def export(request: web.Request) -> web.Response:
+    period, day = _request_period(request)
+    data = await report(request.app[REPORT_KEY], period, day)
+    if request.match_info["format"] == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for name, rows in _rows(data):
+            writer.writerow([f"# {name}"])
+            writer.writerows(rows)
+        body, ctype = ("\ufeff" + out.getvalue()).encode(), "text/csv"  # BOM: Excel reads UTF-8
+    else:
+        book = Workbook()
+        book.remove(book.active)
+        for name, rows in _rows(data):
+            sheet = book.create_sheet(name)
+            for row in rows:
+                sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        body = buffer.getvalue()
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = _filename(data, request.match_info["format"])
+    return web.Response(body=body, content_type=ctype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def add_routes(app: web.Application, source: ReportSource) -> None:
+    app[REPORT_KEY] = source
+    app.router.add_get("/reports", reports_page)
+    app.router.add_get("/reports/export.{format:xlsx|csv}", export)
