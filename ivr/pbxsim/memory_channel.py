@@ -253,9 +253,10 @@ class MemoryChannel:
                 raise RecordingFailed(f"RECORD FILE {filename}.{fmt}: no such format")
             plan = plan_recording(self._config, step, escape_digits, timeout_ms,
                                   silence_seconds or 0)
-            result = self._recorded(step, plan, fmt)
             if self._on_record is not None:
+                # Asterisk writes the file however it ends, a hang-up included.
                 self._on_record(filename, fmt, step)
+            result = self._recorded(step, plan, fmt)
         self.recordings.append(Recording(filename, fmt, result))
         return result
 
