@@ -100,7 +100,8 @@ class MemoryChannel:
         `simulate_call` does. `unplayable`: files (substrings of the name) Asterisk cannot play.
         `applications` override the simulator's (`DEFAULT_APPLICATIONS`): a Queue or Dial
         there reaches a person and the call ends with the conversation. `on_record(filename, fmt,
-        response)` lets a test put audio where Asterisk would have written it."""
+        response)` lets a test put audio where Asterisk would have written it (however the
+        recording ends, a hang-up included)."""
         self._script = script = CallerScript(responses, when_done)
         self._during = list(during)
         self._hangup_after = hangup_after
