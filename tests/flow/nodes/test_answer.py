@@ -14,6 +14,7 @@ from ivr.flow.problems import FlowConfigError
 from ivr.flow.schema import LANGUAGES
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during, press
 from ivr.services.hotline_services import HotlineServices
+from ivr.speech.tts import TtsError
 from tests.flow.nodes.factory import (
     TextSynthesizer,
     events,
@@ -149,3 +150,22 @@ async def test_unplayable_answer_raises_for_the_engine_fallback(
     with pytest.raises(PlaybackFailed):
         await answer.run(TARIFFS, ctx)
     assert not channel.hung_up
+
+
+class BrokenSynthesizer:
+    """A `Synthesizer` whose every rendering fails."""
+
+    async def render(self, text: str, language: str) -> Path:
+        raise TtsError(f"cannot render {text[:10]}... in {language}")
+
+
+async def test_answer_that_cannot_be_rendered_is_raised_for_the_engine_fallback(
+    services: HotlineServices,
+) -> None:
+    # Nothing in an answer can be said by Asterisk's own sounds: the engine apologises.
+    channel = MemoryChannel()
+    ctx = make_context(channel, services=services, synth=BrokenSynthesizer())
+    with pytest.raises(TtsError):
+        await answer.run(TARIFFS, ctx)
+    assert channel.commands == []
+    assert events(ctx, "knowledge") == []
