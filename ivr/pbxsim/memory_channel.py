@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -40,81 +39,43 @@ from ivr.pbxsim import (
     PbxConfig,
     Response,
     asterisk_environment,
-    parse_response,
+)
+from ivr.pbxsim.memory_recording import RecordingPlan, plan_recording
+from ivr.pbxsim.memory_script import (
+    AfterPrompt,
+    CallerScript,
+    Command,
+    DuringPrompt,
+    Recording,
+    ScriptError,
+    ScriptStep,
+    after_prompt,
+    check_digits,
+    check_variable,
+    dial_returns,
+    hang_up_during,
+    press,
+    queue_returns,
 )
 from ivr.pbxsim.voice import RECORD_FORMATS
 
-_DIGITS = re.compile(r"[0-9*#A-Da-d]*")
 _APPLICATION = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _FORMAT = re.compile(r"[a-z0-9]+")
-_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\(.*\))?")
 _calls = itertools.count(1)
 
-
-def queue_returns(status: str) -> ExecBehaviour:
-    """Queue handing the caller back to the dialplan with QUEUESTATUS (`TIMEOUT`, ...)."""
-    return ExecBehaviour(0, sets={"QUEUESTATUS": status})
-
-
-def dial_returns(status: str) -> ExecBehaviour:
-    """Dial returning to the dialplan with DIALSTATUS (`ANSWER`, `NOANSWER`, `BUSY`, ...), as
-    the hotline tests' `dial_status` does."""
-    return ExecBehaviour(0, sets={"DIALSTATUS": status})
-
-
-@dataclass(frozen=True)
-class DuringPrompt:
-    """Keys pressed, or a hang-up, while a file whose name contains `prompt` plays."""
-
-    prompt: str
-    response: Response
-
-
-def press(digits: str, *, during: str) -> DuringPrompt:
-    response = parse_response(digits)
-    if response.kind != "keys":
-        raise ValueError(f"press: not phone keys: {digits!r}")
-    return DuringPrompt(during, response)
-
-
-def hang_up_during(prompt: str) -> DuringPrompt:
-    return DuringPrompt(prompt, HANG_UP)
-
-
-@dataclass(frozen=True)
-class _AfterPrompt(Response):
-    """Keys the caller presses only once the prompt has finished."""
-
-
-def after_prompt(digits: str) -> Response:
-    """Keys pressed when asked (GET DATA, WAIT FOR DIGIT), never during a playback: a menu
-    then reads them with WAIT FOR DIGIT after its prompt."""
-    response = parse_response(digits)
-    if response.kind != "keys":
-        raise ValueError(f"after_prompt: not phone keys: {digits!r}")
-    return _AfterPrompt("keys", response.digits)
-
-
-@dataclass(frozen=True)
-class Command:
-    """One AGI command as AgiChannel would send it: `STREAM FILE`, (`/path`, `0123`)."""
-
-    verb: str
-    args: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Recording:
-    filename: str
-    fmt: str
-    result: RecordResult
-
-
-class ScriptError(AssertionError):
-    """The test's caller script does not fit the command the flow sent (a test mistake)."""
-
-
-ScriptStep = str | Response | RecordResult | RecordingFailed
+__all__ = [
+    "Command",
+    "DuringPrompt",
+    "MemoryChannel",
+    "Recording",
+    "ScriptError",
+    "ScriptStep",
+    "after_prompt",
+    "dial_returns",
+    "hang_up_during",
+    "press",
+    "queue_returns",
+]
 
 
 class MemoryChannel:
@@ -139,18 +100,15 @@ class MemoryChannel:
         `simulate_call` does. `unplayable`: files (substrings of the name) Asterisk cannot play.
         `applications` override the simulator's (`DEFAULT_APPLICATIONS`): a Queue or Dial
         there reaches a person and the call ends with the conversation. `on_record(filename, fmt,
-        response)` lets a test put audio where Asterisk would have written it."""
-        self._pending: list[Response | RecordResult | RecordingFailed] = [
-            step if isinstance(step, RecordResult | RecordingFailed) else parse_response(step)
-            for step in responses
-        ]
+        response)` lets a test put audio where Asterisk would have written it (however the
+        recording ends, a hang-up included)."""
+        self._script = script = CallerScript(responses, when_done)
         self._during = list(during)
         self._hangup_after = hangup_after
         self._unplayable = tuple(unplayable)
         self._apps = {k.lower(): v for k, v in DEFAULT_APPLICATIONS.items()} | {
             k.lower(): v for k, v in (applications or {}).items()
         }
-        self._when_done = when_done
         self._on_record = on_record
         number = next(_calls)
         self._config = config = PbxConfig()  # the simulator's caller timing, for recordings
@@ -162,7 +120,7 @@ class MemoryChannel:
         self.commands: list[Command] = []
         self.played: list[str] = []  # every file the flow asked to play, in order
         self.recordings: list[Recording] = []
-        self.keys_pressed: list[str] = []  # keys the flow read, as the caller pressed them
+        self.keys_pressed = script.keys_pressed  # keys the flow read, as the caller pressed them
         self.answered = False
         self._caller_left = False  # the caller hung up; the channel learns it at its next command
         self._gone = False  # the channel knows: no further command is sent
@@ -188,7 +146,7 @@ class MemoryChannel:
 
     @property
     def responses_left(self) -> int:
-        return len(self._pending)
+        return len(self._script.pending)
 
     def verbs(self) -> list[str]:
         return [c.verb for c in self.commands]
@@ -200,22 +158,22 @@ class MemoryChannel:
         self.answered = True
 
     async def stream_file(self, filename: str, escape_digits: str = "") -> str | None:
-        _check_digits(escape_digits)
+        check_digits(escape_digits)
         self._send("STREAM FILE", filename, escape_digits)
         self._play(filename)
         targeted = self._take_during(filename)
         if targeted is not None and targeted.kind == "keys":
             # Asterisk stops only for an escape digit and drops any other key.
             digit = targeted.digits[0]
-            return self._take_digits(1, targeted) if digit in escape_digits else None
+            return self._script.take_digits(1, targeted) if digit in escape_digits else None
         if escape_digits:
             # The scripted caller answers the menu during its prompt when the key is one it
             # listens for; otherwise the prompt plays out and the answer waits for a question.
-            response = self._peek()
+            response = self._script.peek()
             if (isinstance(response, Response) and response.kind == "keys"
-                    and not isinstance(response, _AfterPrompt)
+                    and not isinstance(response, AfterPrompt)
                     and response.digits[0] in escape_digits):
-                return self._take_digits(1)
+                return self._script.take_digits(1)
         return None
 
     async def get_data(self, filename: str, timeout_ms: int, max_digits: int) -> DigitsResult:
@@ -223,14 +181,14 @@ class MemoryChannel:
             raise ValueError("max_digits must be at least 1 (Asterisk answers -1 to 0)")
         self._send("GET DATA", filename, str(timeout_ms), str(max_digits))
         self._play(filename)
-        response = self._take_during(filename) or self._peek()
+        response = self._take_during(filename) or self._script.peek()
         if isinstance(response, RecordResult | RecordingFailed):
             raise ScriptError(f"GET DATA {filename}: the script has a recording result next")
         if response.kind == "hangup" or (timeout_ms < 0 and response.kind != "keys"):
-            self._take()  # a silent caller left waiting for ever gives up too
+            self._script.take()  # a silent caller left waiting for ever gives up too
             self._caller_hangs_up("GET DATA", explained=True)
         if response.kind != "keys":  # silence, or speech (GET DATA hears keys only)
-            self._take()
+            self._script.take()
             return DigitsResult("", timed_out=True)
         # ast_app_getdata_full waits 2 s between keys unless told; the simulated caller keys
         # one every `digit_interval`, so a shorter wait ends the entry after the first key.
@@ -238,30 +196,30 @@ class MemoryChannel:
         collected = ""
         for used, digit in enumerate(response.digits, start=1):
             if used > 1 and self._config.digit_interval * 1000 >= between_ms:
-                self._take_digits(used - 1, response)
+                self._script.take_digits(used - 1, response)
                 return DigitsResult(collected, timed_out=True)
             if digit == "#":  # `#` ends the entry and is not returned
-                self._take_digits(used, response)
+                self._script.take_digits(used, response)
                 return DigitsResult(collected, timed_out=False)
             collected += digit
             if len(collected) >= max_digits:
                 # A lone `#` right after a full entry is dropped between commands.
                 rest = response.digits[used:]
-                self._take_digits(used + (rest == "#"), response)
+                self._script.take_digits(used + (rest == "#"), response)
                 return DigitsResult(collected, timed_out=False)
-        self._take_digits(len(response.digits), response)
+        self._script.take_digits(len(response.digits), response)
         return DigitsResult(collected, timed_out=True)
 
     async def wait_for_digit(self, timeout_ms: int) -> str | None:
         self._send("WAIT FOR DIGIT", str(timeout_ms))
         if timeout_ms == 0:
             return None
-        response = self._peek()
+        response = self._script.peek()
         if isinstance(response, RecordResult | RecordingFailed):
             raise ScriptError("WAIT FOR DIGIT: the script has a recording result next")
         if response.kind == "keys":
-            return self._take_digits(1)
-        self._take()
+            return self._script.take_digits(1)
+        self._script.take()
         if response.kind == "hangup" or timeout_ms < 0:
             self._caller_hangs_up("WAIT FOR DIGIT")
         return None
@@ -275,7 +233,7 @@ class MemoryChannel:
         silence_seconds: int | None = 1,
         beep: bool = False,
     ) -> RecordResult:
-        _check_digits(escape_digits)
+        check_digits(escape_digits)
         if not _FORMAT.fullmatch(fmt):
             raise AgiError(f"RECORD FILE: not an Asterisk format name: {fmt!r}")
         if silence_seconds is not None and silence_seconds < 0:
@@ -286,7 +244,7 @@ class MemoryChannel:
         if silence_seconds:
             args.append(f"s={silence_seconds}")
         self._send("RECORD FILE", *args)
-        step = self._pop()  # keys are logged below: only those read before it ended
+        step = self._script.pop()  # keys are logged below: only those read before it ended
         if isinstance(step, RecordingFailed):
             raise step
         if isinstance(step, RecordResult):
@@ -294,63 +252,40 @@ class MemoryChannel:
         else:
             if fmt not in RECORD_FORMATS:  # what the simulator cannot write, Asterisk could not
                 raise RecordingFailed(f"RECORD FILE {filename}.{fmt}: no such format")
-            result = self._recorded(step, escape_digits, timeout_ms, silence_seconds or 0, fmt)
+            plan = plan_recording(self._config, step, escape_digits, timeout_ms,
+                                  silence_seconds or 0)
             if self._on_record is not None:
+                # Asterisk writes the file however it ends, a hang-up included.
                 self._on_record(filename, fmt, step)
+            result = self._recorded(step, plan, fmt)
         self.recordings.append(Recording(filename, fmt, result))
         return result
 
-    def _recorded(self, response: Response, escape: str, timeout_ms: int,
-                  silence_seconds: int, fmt: str) -> RecordResult:
-        """How RECORD FILE ends for the scripted caller: the first of the time limit, silence,
-        an escape key or a hang-up, timed as the PBX simulator times its caller."""
-        react = self._config.reaction_seconds * 1000
-        interval = self._config.digit_interval * 1000
-        silence_ms = silence_seconds * 1000
-        # Speech is not synthesised here: taken as the simulator's onset and about a second.
-        voice_end = self._config.speech_onset * 1000 + 1000 if response.spoken else 0.0
+    def _recorded(self, response: Response, plan: RecordingPlan, fmt: str) -> RecordResult:
+        """Take what the caller did before the recording ended; its result as Asterisk's."""
         digits = response.digits if response.kind == "keys" else ""
-        presses = [react + i * interval for i in range(len(digits))]
-        ends: list[tuple[float, int, str]] = []  # (ms, rank on a tie, how)
-        if timeout_ms >= 0:
-            ends.append((timeout_ms, 0, "timeout"))
-        if silence_ms > 0:
-            ends.append((voice_end + silence_ms, 1, "silence"))
-        for at, digit in zip(presses, digits, strict=True):
-            if escape and digit in escape:
-                ends.append((at, 2, "dtmf"))
-                break
-        if response.kind == "hangup":
-            ends.append((react, 3, "hangup"))
-        if not ends:  # no limit and nothing to stop it: the caller gives up
-            ends.append((voice_end + self._config.patience_seconds * 1000, 3, "hangup"))
-        end_ms, _rank, how = min(ends)
-        used = 0
         if digits:
             # Keys pressed before the end are read (and dropped unless one ends it); later
             # ones stay pending for the next command.
-            used = sum(1 for at in presses if at < end_ms) + (how == "dtmf")
-            self.keys_pressed.append(digits[:used])
-            if digits[used:]:
-                self._pending.insert(0, Response("keys", digits[used:]))
-        elif response.kind == "hangup" and how != "hangup":
-            self._pending.insert(0, response)  # the caller meant to hang up later
-        if how == "hangup":
+            self.keys_pressed.append(digits[:plan.used])
+            if digits[plan.used:]:
+                self._script.pending.insert(0, Response("keys", digits[plan.used:]))
+        elif response.kind == "hangup" and plan.how != "hangup":
+            self._script.pending.insert(0, response)  # the caller meant to hang up later
+        if plan.how == "hangup":
             self._caller_hangs_up("RECORD FILE")
-        # Asterisk cuts off the 200 ms around a key, and all but one second of the silence.
-        rewind = {"dtmf": 200.0, "silence": max(0.0, silence_ms - 1000.0)}.get(how, 0.0)
-        endpos = int(max(0.0, end_ms - rewind)) * RECORD_FORMATS[fmt][1] // 1000
-        if how == "dtmf":
-            return RecordResult(digits[used - 1], "dtmf", endpos)
-        return RecordResult(None, "silence" if how == "silence" else "timeout", endpos)
+        endpos = plan.kept_ms * RECORD_FORMATS[fmt][1] // 1000
+        if plan.how == "dtmf":
+            return RecordResult(digits[plan.used - 1], "dtmf", endpos)
+        return RecordResult(None, "silence" if plan.how == "silence" else "timeout", endpos)
 
     async def set_variable(self, name: str, value: str) -> None:
-        _check_variable(name)
+        check_variable(name)
         self._send("SET VARIABLE", name, value)
         self.variables[name] = value
 
     async def get_variable(self, name: str) -> str | None:
-        _check_variable(name)
+        check_variable(name)
         self._send("GET VARIABLE", name)
         builtins = {
             "CHANNEL": self._env["channel"],
@@ -398,34 +333,6 @@ class MemoryChannel:
         """The caller hangs up now, between commands: the next command finds out."""
         self._caller_left = True
 
-    def _peek(self) -> Response | RecordResult | RecordingFailed:
-        return self._pending[0] if self._pending else self._when_done
-
-    def _pop(self) -> Response | RecordResult | RecordingFailed:
-        return self._pending.pop(0) if self._pending else self._when_done
-
-    def _take(self) -> Response | RecordResult | RecordingFailed:
-        step = self._pop()
-        if isinstance(step, Response) and step.kind == "keys":
-            self.keys_pressed.append(step.digits)
-        return step
-
-    def _take_digits(self, count: int, response: Response | None = None) -> str:
-        """Consume up to `count` keys of the pending keys (or of a prompt's targeted keys)."""
-        if response is not None and (not self._pending or self._pending[0] is not response):
-            taken = response.digits[:count]  # keys pressed during a prompt, not in the script
-            self.keys_pressed.append(taken)
-            return taken
-        head = self._pending[0]
-        assert isinstance(head, Response) and head.kind == "keys"
-        taken, rest = head.digits[:count], head.digits[count:]
-        if rest:
-            self._pending[0] = Response("keys", rest)
-        else:
-            self._pending.pop(0)
-        self.keys_pressed.append(taken)
-        return taken
-
     def _take_during(self, filename: str) -> Response | None:
         for index, event in enumerate(self._during):
             if event.prompt in filename:
@@ -466,16 +373,6 @@ class MemoryChannel:
             # Asterisk answers result=-1; AgiChannel's NOOP tells a missing file from a hangup.
             self._send("NOOP")
             raise PlaybackFailed(f"{filename}: Asterisk could not play the file")
-
-
-def _check_digits(digits: str) -> None:
-    if not _DIGITS.fullmatch(digits):
-        raise AgiError(f"not DTMF digits: {digits!r}")
-
-
-def _check_variable(name: str) -> None:
-    if not _VARIABLE.fullmatch(name):
-        raise AgiError(f"not a channel variable name: {name!r}")
 
 
 if TYPE_CHECKING:  # mypy proves MemoryChannel satisfies the Channel protocol
