@@ -55,6 +55,12 @@ def parse_env(lines: Iterable[bytes]) -> dict[str, str]:
     return env
 
 
+def caller_number(env: Mapping[str, str]) -> str | None:
+    """`agi_callerid`, or None when Asterisk reports the caller id as absent or `unknown`."""
+    number = env.get("callerid", "").strip()
+    return None if number in ("", "unknown") else number
+
+
 def script_name(env: Mapping[str, str]) -> str:
     """The FastAGI script requested: `hotline` for `agi://host:4573/hotline?lang=en`."""
     script = env.get("network_script")

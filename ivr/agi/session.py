@@ -23,6 +23,7 @@ from ivr.agi.codec import (
     AgiProtocolError,
     AgiReply,
     UnsafeArgument,
+    caller_number,
     decode_line,
     format_command,
     is_usage_start,
@@ -94,8 +95,7 @@ class AgiChannel:
 
     @property
     def caller_number(self) -> str | None:
-        number = self._env.get("callerid", "").strip()
-        return None if number in ("", "unknown") else number
+        return caller_number(self._env)
 
     @property
     def script(self) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NoReturn
 
-from ivr.agi.codec import UnsafeArgument, format_command
+from ivr.agi.codec import UnsafeArgument, caller_number, format_command
 from ivr.flow.channel import (
     AgiError,
     Channel,
@@ -137,8 +137,7 @@ class MemoryChannel:
 
     @property
     def caller_number(self) -> str | None:
-        number = self._env.get("callerid", "").strip()
-        return None if number in ("", "unknown") else number
+        return caller_number(self._env)
 
     @property
     def hung_up(self) -> bool:
