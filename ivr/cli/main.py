@@ -16,6 +16,7 @@ from ivr.cli.flows import flows
 from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
 from ivr.cli.serve import serve
+from ivr.cli.survey import survey
 from ivr.cli.tickets import tickets
 from ivr.cli.tokens import token
 from ivr.config import Settings, SettingsError
@@ -50,6 +51,7 @@ cli.add_command(call)
 cli.add_command(asterisk)
 cli.add_command(tickets)
 cli.add_command(calendar)
+cli.add_command(survey)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from ivr.services.customers import Customers
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
+from ivr.services.surveys import Surveys
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
 from ivr.services.verification import VerifyGuard
@@ -36,6 +37,7 @@ class HotlineServices:
     queue_stats: QueueStats
     verification: VerifyGuard
     voice_messages: VoiceMessages
+    surveys: Surveys
 
     @classmethod
     def build(
@@ -65,4 +67,5 @@ class HotlineServices:
             # "Answered within three rings": the service-level threshold is three ring cycles.
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
+            surveys=Surveys(db),
         )

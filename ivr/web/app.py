@@ -13,7 +13,13 @@ from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web import routes_calendar, routes_outages, routes_queues, routes_tickets
+from ivr.web import (
+    routes_calendar,
+    routes_outages,
+    routes_queues,
+    routes_surveys,
+    routes_tickets,
+)
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
 
@@ -85,6 +91,7 @@ def create_web_app(
     routes_tickets.add_routes(app, services.tickets, services.voice_messages)
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
+    routes_surveys.add_routes(app, services.surveys)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     return app
