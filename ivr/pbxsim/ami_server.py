@@ -215,6 +215,9 @@ class AmiSimulator:
             _QUEUE_ACTIONS[lname](self.pbx, w, action, self._broadcast)
         elif lname == "queuestatus":
             queue_status(self.pbx, w, action)
+        elif lname == "originate" and self.pbx.trunk is not None and action.get("Channel"):
+            respond(w, action, "Success", "Originate successfully queued")
+            self.pbx.trunk.place(action, next(self._uniqueids), self._broadcast)
         elif lname == "originate":
             originate(self.pbx, w, action, self._uniqueids)
         else:
