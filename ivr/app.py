@@ -21,6 +21,7 @@ from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
 from ivr.config import Settings
 from ivr.db.session import Database
+from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.services.health import DatabaseHealth
@@ -47,6 +48,7 @@ class Hotline:
     web_runner: web.AppRunner | None = None
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
+    dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -111,6 +113,8 @@ class Hotline:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.dialer is not None:  # no new calls out while the hotline stops
+            await self.dialer.close()
         await self.agi.close(grace=self.settings.shutdown_grace)
         if self.web_runner is not None:
             await self.web_runner.cleanup()
@@ -149,6 +153,7 @@ async def start_hotline(
         verify_max_failures=settings.verify_max_failures,
         verify_lockout_minutes=settings.verify_lockout_minutes,
         voice_messages_dir=settings.voice_messages_dir,
+        campaign_rules=rules_check(settings),
     )
     runner = CallRunner(
         flows=registry.current,
@@ -178,6 +183,8 @@ async def start_hotline(
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, services)
+        if hotline.ami is not None and settings.dialer:
+            hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
             database=DatabaseHealth(db).status,
             flows=registry,

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # caller number, across calls: past the limit within the window, self-service is refused.
     verify_max_failures: int = Field(default=5, ge=1, le=100)
     verify_lockout_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    # Outbound: `ivr serve` runs the dialer (with AMI) unless this is false; `ivr dialer` runs
+    # it alone. The trunk's simultaneous outbound calls cap every campaign's pacing together.
+    dialer: bool = True
+    dialer_name: str = ""  # in the attempts' records; empty: host name and process id
+    trunk_channels: int = Field(default=30, ge=1, le=10000)
 
     @field_validator("agi_bind", "http_bind")
     @classmethod

@@ -10,6 +10,7 @@ import click
 from ivr.cli.asterisk import asterisk
 from ivr.cli.calendar import calendar
 from ivr.cli.call import call
+from ivr.cli.campaign import campaign, dialer
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.flows import flows
@@ -52,6 +53,8 @@ cli.add_command(asterisk)
 cli.add_command(tickets)
 cli.add_command(calendar)
 cli.add_command(survey)
+cli.add_command(campaign)
+cli.add_command(dialer)
 
 
 def main() -> None:

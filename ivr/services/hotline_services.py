@@ -14,6 +14,7 @@ from ivr.db.session import Database
 from ivr.services.agents import Agents
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
+from ivr.services.campaigns import Campaigns, RulesCheck
 from ivr.services.customers import Customers
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
@@ -38,6 +39,7 @@ class HotlineServices:
     verification: VerifyGuard
     voice_messages: VoiceMessages
     surveys: Surveys
+    campaigns: Campaigns
 
     @classmethod
     def build(
@@ -50,6 +52,7 @@ class HotlineServices:
         verify_max_failures: int = 5,
         verify_lockout_minutes: float = 30.0,
         voice_messages_dir: Path = Path("var/voice-messages"),
+        campaign_rules: RulesCheck = lambda raw: raw,  # the dialer's check, from ivr.app
     ) -> HotlineServices:
         return cls(
             customers=Customers(db),
@@ -68,4 +71,5 @@ class HotlineServices:
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
             surveys=Surveys(db),
+            campaigns=Campaigns(db, campaign_rules),
         )

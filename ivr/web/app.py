@@ -15,6 +15,7 @@ from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
 from ivr.web import (
     routes_calendar,
+    routes_campaigns,
     routes_outages,
     routes_queues,
     routes_surveys,
@@ -92,6 +93,7 @@ def create_web_app(
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
     routes_surveys.add_routes(app, services.surveys)
+    routes_campaigns.add_routes(app, services.campaigns)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     return app
