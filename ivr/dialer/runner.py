@@ -78,7 +78,8 @@ class Dialer:
     async def run(self) -> None:
         """Until cancelled. Attempts a previous run left dialling are resolved first."""
         now = self._clock()
-        lost = await self.store.resolve_stale(now - self._grace, now)
+        lost = await self.store.resolve_stale(now, now, own=True)
+        lost += await self.store.resolve_stale(now - self._grace, now)
         if lost:
             log.warning("dialer %s: %d attempts left dialling resolved as lost",
                         self.store.dialer, lost)

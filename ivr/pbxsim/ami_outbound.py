@@ -48,6 +48,13 @@ class OutboundTrunk:
             best = max(best, end - start + 1)
         return best
 
+    async def close(self) -> None:
+        """Hang up every call still ringing or talking (the simulator stops)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def place(self, action: AmiMessage, sequence: int,
               emit: Callable[[Mapping[str, str]], None]) -> None:
         self.arrivals.append(time.monotonic())

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader
 from ivr.pbxsim.ami_originate import originate
+from ivr.pbxsim.ami_outbound import OutboundTrunk
 from ivr.pbxsim.ami_queues import (
     SimulatedAsterisk,
     queue_add,
@@ -65,6 +66,9 @@ class AmiSimulator:
         self.host, self.port = host, port
         self.pbx = pbx or SimulatedAsterisk()
         self.answer_pings = True
+        # >0: the next Originates are queued on the trunk, then the link drops before the
+        # response is written (the worst case for a dialer: dialled, but it cannot know).
+        self.drop_after_originate = 0
         self.actions: list[AmiMessage] = []
         self.logins = 0
         self._server: asyncio.Server | None = None
@@ -82,6 +86,8 @@ class AmiSimulator:
         if self._server is not None:
             self._server.close()
         await self.drop_all()
+        if self.pbx.trunk is not None:
+            await self.pbx.trunk.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -216,8 +222,7 @@ class AmiSimulator:
         elif lname == "queuestatus":
             queue_status(self.pbx, w, action)
         elif lname == "originate" and self.pbx.trunk is not None and action.get("Channel"):
-            respond(w, action, "Success", "Originate successfully queued")
-            self.pbx.trunk.place(action, next(self._uniqueids), self._broadcast)
+            return self._originate_on_trunk(self.pbx.trunk, w, action)
         elif lname == "originate":
             originate(self.pbx, w, action, self._uniqueids)
         else:
@@ -228,6 +233,17 @@ class AmiSimulator:
                 f"Invalid/unknown command: {name}. "
                 "Use Action: ListCommands to show available commands.",
             )
+        return True
+
+    def _originate_on_trunk(
+        self, trunk: OutboundTrunk, w: asyncio.StreamWriter, action: AmiMessage
+    ) -> bool:
+        trunk.place(action, next(self._uniqueids), self._broadcast)
+        if self.drop_after_originate > 0:
+            self.drop_after_originate -= 1
+            w.close()
+            return False
+        respond(w, action, "Success", "Originate successfully queued")
         return True
 
     def _ping(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:

@@ -126,17 +126,25 @@ class AttemptStore:
             target.state, target.next_at = TargetState.PENDING, now + delay
             target.reason = f"{result.value} on attempt {target.attempts}: retry after {delay}"
 
-    async def resolve_stale(self, older_than: datetime, now: datetime) -> int:
+    async def resolve_stale(
+        self, older_than: datetime, now: datetime, *, own: bool = False
+    ) -> int:
         """Attempts still `dialling` that began before `older_than` had no OriginateResponse
         and never will (the dialer died, or the AMI link dropped with them in flight). They are
         marked `lost` and count as an attempt: the customer's phone may have rung, so the target
         waits the `lost` delay before its next attempt rather than being dialled again at once,
-        and max_attempts still bounds the dials. The lost attempt itself is never re-sent."""
+        and max_attempts still bounds the dials. The lost attempt itself is never re-sent.
+
+        `own`: this dialer's own attempts, whatever their age: at start, what a dialer of the
+        same name left was left by a process that is gone (names are unique among live ones).
+        """
+        query = select(DialAttempt.action_id).where(DialAttempt.result == AttemptResult.DIALLING)
+        if own:
+            query = query.where(DialAttempt.dialer == self.dialer)
+        else:
+            query = query.where(DialAttempt.started_at < older_than)
         async with self._db.sessionmaker() as session:
-            stale = list(await session.scalars(
-                select(DialAttempt.action_id).where(
-                    DialAttempt.result == AttemptResult.DIALLING,
-                    DialAttempt.started_at < older_than)))
+            stale = list(await session.scalars(query))
         for action_id in stale:
             await self.record(action_id, AttemptResult.LOST, now, cause="no result: resolved")
         return len(stale)

@@ -70,6 +70,7 @@ async def dialer_rig(
     db: Database, plan: Callable[[str], Answer] = lambda n: Answer(), *,
     trunk_channels: int = 30, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     name: str = "dialer-1", sim: AmiSimulator | None = None, run: bool = True,
+    ring_seconds: float = 0.2,
 ) -> AsyncIterator[Rig]:
     own_sim = sim is None
     sim = sim or AmiSimulator()
@@ -86,7 +87,8 @@ async def dialer_rig(
     assert await client.wait_up(3)
     campaigns = Campaigns(db, check_rules, clock=clock)
     store = AttemptStore(db, name, retry_policy)
-    dialer = Dialer(campaigns, store, originator, tz=SHANGHAI, ring_seconds=0.2, clock=clock,
+    dialer = Dialer(campaigns, store, originator, tz=SHANGHAI, ring_seconds=ring_seconds,
+                    clock=clock,
                     poll_seconds=0.02, action_timeout=2.0)
     task = asyncio.create_task(dialer.run()) if run else None
     try:
