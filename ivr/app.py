@@ -19,6 +19,7 @@ from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
+from ivr.asterisk_names import OUTBOUND_CONTEXT
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
@@ -33,6 +34,8 @@ from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
 
 log = logging.getLogger(__name__)
+
+OUTBOUND_FLOW = "outbound"  # flows/outbound.yaml: answered outbound calls
 
 
 @dataclass
@@ -169,8 +172,7 @@ async def start_hotline(
     )
 
     async def handle_call(channel: AgiChannel) -> None:
-        # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
-        await runner.handle(channel, channel.script or "hotline")
+        await runner.handle(channel, entry_flow(channel))
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
@@ -211,6 +213,17 @@ async def start_hotline(
         registry.current().version,
     )
     return hotline
+
+
+def entry_flow(channel: AgiChannel) -> str:
+    """The AGI script name picks the entry flow (agi://ivr:4573/hotline runs flows/hotline.yaml),
+    except that the outbound entry runs only for calls from the PBX's own outbound context, and
+    every call from that context runs it: a caller can never reach someone else's follow-up."""
+    from_outbound = channel.env.get("context") == OUTBOUND_CONTEXT  # agi_context
+    if from_outbound:
+        return OUTBOUND_FLOW
+    script = channel.script or "hotline"
+    return "hotline" if script == OUTBOUND_FLOW else script
 
 
 def _start_ami(

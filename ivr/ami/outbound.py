@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ivr.ami.client import AmiClient
+from ivr.asterisk_names import OUTBOUND_CONTEXT
 from ivr.db.enums import AttemptResult
 from ivr.services.outbound import OriginateOutcome, OriginateRequest
 
 log = logging.getLogger(__name__)
 
-OUTBOUND_CONTEXT = "hotline-outbound"
 OUTBOUND_EXTEN = "survey"
 REASONS = {"4": AttemptResult.ANSWERED, "3": AttemptResult.NO_ANSWER,
            "5": AttemptResult.BUSY, "8": AttemptResult.CONGESTION, "1": AttemptResult.NO_ANSWER,

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 
 from ivr.ami.codec import AmiMessage
 from ivr.pbxsim.ami_originate import channel_name, parse_callerid
+from ivr.pbxsim.call import simulate_call
+from ivr.pbxsim.config import PbxConfig
+from ivr.pbxsim.transcript import CallTranscript
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class Answer:
 
     result: str = "answered"
     after: float = 0.05  # seconds of ringing (or until busy/congestion)
-    talk: float = 0.05  # seconds an answered call lasts
+    talk: float = 0.05  # seconds an answered call lasts (without an IVR to talk to)
+    keys: tuple[str | None, ...] = ()  # what the person answers to the IVR's prompts
 
 
 REASON = {"answered": "4", "no_answer": "3", "busy": "5", "congestion": "8", "failed": "0"}
@@ -37,6 +41,10 @@ class OutboundTrunk:
     numbers: list[str] = field(default_factory=list)  # the number of each Originate, in order
     in_progress: int = 0
     max_in_progress: int = 0
+    # Set: an answered call enters the IVR over FastAGI from the outbound context, with the
+    # Originate's variables on its channel, as `[hotline-outbound]` does.
+    agi: tuple[str, int] | None = None
+    transcripts: list[CallTranscript] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def max_per_second(self) -> int:
@@ -92,8 +100,16 @@ class OutboundTrunk:
                 "CallerIDNum": cid_num or "<unknown>", "CallerIDName": cid_name or "<unknown>",
             }
             emit(event)
-            if ok:
+            if ok and self.agi is not None:
+                variables = dict(v.partition("=")[::2] for v in action.get_all("Variable"))
+                self.transcripts.append(await simulate_call(
+                    *self.agi, script="outbound", caller=cid_num or None,
+                    responses=answer.keys, variables=variables,
+                    config=PbxConfig(context=action.get("Context", ""),
+                                     extension=action.get("Exten", ""))))
+            elif ok:
                 await asyncio.sleep(answer.talk)
+            if ok:
                 emit({"Event": "Hangup", "Privilege": "call,all",
                       "Channel": event["Channel"], "Uniqueid": uniqueid,
                       "Cause": "16", "Cause-txt": "Normal Clearing"})

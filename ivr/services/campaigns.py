@@ -136,6 +136,15 @@ class Campaigns:
             campaign_id = row.id
         return await self.get(campaign_id)
 
+    async def set_rules(self, campaign: int | str, rules: dict[str, Any]) -> CampaignInfo:
+        """Replace the rules (window, pacing, retries); a running dialer picks them up."""
+        checked = self._check(dict(rules))
+        async with self._db.sessionmaker() as session, session.begin():
+            row = await self._find(session, campaign)
+            row.rules = checked
+            campaign_id = row.id
+        return await self.get(campaign_id)
+
     async def add_targets(self, campaign: int | str, rows: Iterable[TargetRow]) -> int:
         """Add numbers to call; a number already pending in this campaign is not added twice."""
         now = self._clock()

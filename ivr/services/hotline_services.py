@@ -19,6 +19,7 @@ from ivr.services.customers import Customers
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.queue_stats import QueueStats
+from ivr.services.survey_calls import SurveyCalls
 from ivr.services.surveys import Surveys
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
@@ -40,6 +41,7 @@ class HotlineServices:
     voice_messages: VoiceMessages
     surveys: Surveys
     campaigns: Campaigns
+    survey_calls: SurveyCalls
 
     @classmethod
     def build(
@@ -54,10 +56,12 @@ class HotlineServices:
         voice_messages_dir: Path = Path("var/voice-messages"),
         campaign_rules: RulesCheck = lambda raw: raw,  # the dialer's check, from ivr.app
     ) -> HotlineServices:
+        tickets = Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours))
+        campaigns = Campaigns(db, campaign_rules)
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
-            tickets=Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours)),
+            tickets=tickets,
             verification=VerifyGuard(
                 db,
                 max_failures=verify_max_failures,
@@ -71,5 +75,6 @@ class HotlineServices:
             queue_stats=QueueStats(db, threshold=3 * ring_seconds),
             voice_messages=VoiceMessages(db, voice_messages_dir),
             surveys=Surveys(db),
-            campaigns=Campaigns(db, campaign_rules),
+            campaigns=campaigns,
+            survey_calls=SurveyCalls(db, tickets, campaigns),
         )

@@ -70,6 +70,19 @@ async def move_campaign(request: web.Request) -> web.Response:
 
 
 @allow("survey", "supervisor")
+async def put_rules(request: web.Request) -> web.Response:
+    """`PUT /api/campaigns/{campaign}/rules` `{"window", "pacing", "retries"}`."""
+    body = await read_json(request)
+    try:
+        info = await request.app[CAMPAIGNS_KEY].set_rules(_ref(request), body)
+    except NotFound as exc:
+        return error(404, str(exc))
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond(asdict(info))
+
+
+@allow("survey", "supervisor")
 async def add_targets(request: web.Request) -> web.Response:
     """A CSV body (`text/csv`: number,language,account,priority) or `{"numbers": [...]}`."""
     campaigns = request.app[CAMPAIGNS_KEY]
@@ -116,6 +129,7 @@ def add_routes(app: web.Application, campaigns: Campaigns) -> None:
     app.router.add_post("/api/campaigns", create_campaign)
     app.router.add_get("/api/campaigns/{campaign}", get_campaign)
     app.router.add_post("/api/campaigns/{campaign}/targets", add_targets)
+    app.router.add_put("/api/campaigns/{campaign}/rules", put_rules)
     app.router.add_post("/api/campaigns/{campaign}/{action:start|pause|resume|stop}",
                         move_campaign)
     app.router.add_post("/api/do-not-call", add_do_not_call)
