@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -68,6 +69,7 @@ class Dialer:
         self._schedule = schedule
         self._poll = poll_seconds
         self._campaigns: dict[int, _Running] = {}
+        self._loaded_at = -1e9
         self._owner: dict[str, _Running] = {}  # action id -> its campaign's pacing
         self._trunk = Pacer(Pacing(originator.max_channels, 100.0))
         self._wake = asyncio.Event()
@@ -105,7 +107,9 @@ class Dialer:
         """One round: claim and originate what pacing allows now; returns calls started."""
         if not self._pbx.is_up:
             return 0
-        await self._load_campaigns()
+        if time.monotonic() - self._loaded_at > 1.0:  # a paused campaign stops within a second
+            await self._load_campaigns()
+            self._loaded_at = time.monotonic()
         now = self._clock()
         started = 0
         for running in list(self._campaigns.values()):
