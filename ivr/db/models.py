@@ -432,6 +432,7 @@ class DialTarget(Base):
         ForeignKey("ticket_events.id"), unique=True
     )
     outage_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    notice_of: Mapped[str | None] = mapped_column(String(100))  # the outage times noticed
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first (key customers)
     state: Mapped[TargetState] = mapped_column(str_enum(TargetState, "state"))
     reason: Mapped[str] = mapped_column(String(200), default="")

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("ticket_type", _enum(_TICKET_TYPES, "ticket_type"), nullable=True),
         sa.Column("close_event_id", sa.Integer(), nullable=True),
         sa.Column("outage_id", sa.String(length=64), nullable=True),
+        sa.Column("notice_of", sa.String(length=100), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("state", _enum(_STATES, "state"), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
