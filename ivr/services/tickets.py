@@ -27,7 +27,7 @@ from ivr.db.session import Database
 from ivr.masking import mask_account
 from ivr.services.calendar import WorkingCalendar
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
-from ivr.services.followups import add_follow_up
+from ivr.services.followups import add_callback, add_follow_up
 from ivr.services.ticket_changes import Change, apply_change
 from ivr.services.ticket_deadlines import Deadlines, deadlines_for
 from ivr.services.ticket_info import TicketEventInfo, TicketInfo, ticket_info
@@ -131,6 +131,7 @@ class Tickets:
         now: datetime | None = None,
         by: str = IVR,
         owner: str | None = None,
+        dial_back_language: str | None = None,
     ) -> TicketInfo:
         """Open a work order; it is committed when this returns, so its number may be read out.
 
@@ -185,6 +186,8 @@ class Tickets:
             )
             session.add(row)
             await session.flush()
+            if dial_back_language is not None:  # the promised callback, with the order itself
+                await add_callback(session, self._db.dialect, row, dial_back_language, now)
             info = ticket_info(row, now)
         log.info("work order %s opened (%s, account %s)", info.number, kind, mask_account(account))
         return info

@@ -32,7 +32,8 @@ async def outbound_target(ctx: CallContext) -> str:
     if target.language in {lang.value for lang in Language}:
         ctx.language = target.language
     ctx.record("outbound", target=target.target_id, kind=target.kind)
-    return {"follow_up": "survey", "outage_notice": "notice"}.get(target.kind, "other")
+    return {"follow_up": "survey", "outage_notice": "notice",
+            "callback": "callback"}.get(target.kind, "other")
 
 
 async def survey_score_valid(ctx: CallContext) -> str:
@@ -75,6 +76,10 @@ async def survey_refused(ctx: CallContext) -> str:
     return await _end(ctx, TargetState.REFUSED, "declined the follow-up")
 
 
+async def callback_connected(ctx: CallContext) -> str:
+    return await _end(ctx, TargetState.COMPLETED, "called back: put through to the queue")
+
+
 async def notice_confirmed(ctx: CallContext) -> str:
     return await _end(ctx, TargetState.COMPLETED, "notice heard and confirmed", confirmed=True)
 
@@ -84,7 +89,7 @@ def _one(name: str, run: object, doc: str) -> Action:
 
 
 SURVEY_ACTIONS = (
-    Action("outbound_target", frozenset({"survey", "notice", "other", "unknown"}),
+    Action("outbound_target", frozenset({"survey", "notice", "callback", "other", "unknown"}),
            outbound_target, "the target of an answered outbound call, from its attempt id"),
     Action("survey_score_valid", frozenset({"ok", "invalid"}), survey_score_valid,
            "a satisfaction score of 1 to 5"),
@@ -93,5 +98,6 @@ SURVEY_ACTIONS = (
     _one("survey_opt_out", survey_opt_out, "the do-not-call list, the target opted out"),
     _one("survey_wrong_person", survey_wrong_person, "not the customer: ended, nothing read"),
     _one("survey_refused", survey_refused, "declined: ended"),
+    _one("callback_connected", callback_connected, "the callback reached the customer"),
     _one("notice_confirmed", notice_confirmed, "the notice was heard and confirmed"),
 )

@@ -37,6 +37,8 @@ class TicketNode(NodeModel):
     # A variable holding the number to call back (keyed in when the caller id is withheld);
     # when set, it is the work order's caller number.
     callback: str | None = None
+    # The hotline calls the customer back (the callbacks campaign), in the call's language.
+    dial_back: bool = False
 
     def targets(self) -> dict[str, str]:
         return {"next": self.next} | ({"on_error": self.on_error} if self.on_error else {})
@@ -111,5 +113,6 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
         call_uniqueid=ctx.channel.uniqueid,
         outage_id=outage_id,
         priority=node.priority,
+        dial_back_language=ctx.language if node.dial_back else None,
     )
     return ticket, outage_id
