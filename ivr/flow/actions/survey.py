@@ -32,7 +32,8 @@ async def outbound_target(ctx: CallContext) -> str:
     if target.language in {lang.value for lang in Language}:
         ctx.language = target.language
     ctx.record("outbound", target=target.target_id, kind=target.kind)
-    return {"follow_up": "survey", "outage_notice": "notice"}.get(target.kind, "other")
+    return {"follow_up": "survey", "outage_notice": "notice",
+            "callback": "callback"}.get(target.kind, "other")
 
 
 async def survey_score_valid(ctx: CallContext) -> str:
@@ -88,7 +89,7 @@ def _one(name: str, run: object, doc: str) -> Action:
 
 
 SURVEY_ACTIONS = (
-    Action("outbound_target", frozenset({"survey", "notice", "other", "unknown"}),
+    Action("outbound_target", frozenset({"survey", "notice", "callback", "other", "unknown"}),
            outbound_target, "the target of an answered outbound call, from its attempt id"),
     Action("survey_score_valid", frozenset({"ok", "invalid"}), survey_score_valid,
            "a satisfaction score of 1 to 5"),
