@@ -15,6 +15,7 @@ from ivr.db.models import DialTarget, DoNotCall
 from ivr.db.session import Database
 from ivr.pbxsim.ami_outbound import Answer, OutboundTrunk
 from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.services.tickets import Tickets
 from tests.ami_hotline import AmiApi
 from tests.conftest import CustomerFactory
 
@@ -90,3 +91,18 @@ async def test_nine_opts_out_onto_the_do_not_call_list(
     assert target.state == TargetState.OPTED_OUT
     async with db.sessionmaker() as session:
         assert await session.get(DoNotCall, "+8613800138000") is not None
+
+
+async def test_a_promised_callback_is_dialled_and_put_through(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
+) -> None:
+    ami_sim.pbx.trunk = OutboundTrunk(plan=lambda n: Answer("answered", after=0.05),
+                                      agi=("127.0.0.1", ami_hotline.agi_port))
+    await Tickets(db).open("enquiry", account=None, caller="+8613900000007",
+                           description="callback: no agent answered", call_uniqueid=None,
+                           dial_back_language="en-US")
+    status, _ = await ami_api("PUT", "/api/campaigns/callbacks/rules", role="survey", json=ALWAYS)
+    assert status == 200
+    (target,) = await _ended(db)
+    assert target.state == TargetState.COMPLETED and target.language == "en-US"
+    assert target.reason == "called back: put through to the queue"
