@@ -22,9 +22,10 @@ from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
-from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, PBX_AGI_CONTEXTS
+from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, OUTBOUND_CONTEXT, PBX_AGI_CONTEXTS
 from ivr.config import Settings
 from ivr.db.session import Database
+from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.loop_lag import LoopLag
@@ -40,6 +41,7 @@ from ivr.web.pages import Alarms
 log = logging.getLogger(__name__)
 
 WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
+OUTBOUND_FLOW = "outbound"  # flows/outbound.yaml: answered outbound calls
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Hotline:
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     loop_lag: LoopLag = field(default_factory=LoopLag)
+    dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -129,6 +132,8 @@ class Hotline:
             # A background task's own failure must not cost live calls their grace period.
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self.dialer is not None:  # no new calls out while the hotline stops
+            await self.dialer.close()
         await self.loop_lag.stop()
         await self.agi.close(grace=self.settings.shutdown_grace)
         if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
@@ -172,6 +177,7 @@ async def start_hotline(
         voice_messages_dir=settings.voice_messages_dir,
         ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
         ticket_wait=settings.ticket_write_wait,
+        campaign_rules=rules_check(settings),
     )
     runner = CallRunner(
         flows=registry.current,
@@ -206,6 +212,8 @@ async def start_hotline(
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, services)
+        if hotline.ami is not None and settings.dialer:
+            hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
             database=DatabaseHealth(db).status,
             flows=registry,
@@ -241,8 +249,14 @@ def entry_flow(channel: AgiChannel) -> str:
     """The flow a FastAGI request may start. Flows other than the dialplan's entry flows (the
     callback flow opens a work order with no input) only from the PBX's own AGI contexts;
     otherwise a name that is no flow, so the caller gets the apology and a person."""
+    if channel.context == OUTBOUND_CONTEXT:
+        # Every answered outbound call runs the outbound entry, and only those do: a caller can
+        # never reach someone else's follow-up.
+        return OUTBOUND_FLOW
     script = channel.script or AGI_SCRIPT
-    if script in CALLER_ENTRY_FLOWS or channel.context in PBX_AGI_CONTEXTS:
+    if script in CALLER_ENTRY_FLOWS or (
+        channel.context in PBX_AGI_CONTEXTS and script != OUTBOUND_FLOW
+    ):
         return script
     log.warning("FastAGI call %s: flow %r refused from context %r (not a dialplan entry flow)",
                 channel.uniqueid, script[:40], channel.context[:40])

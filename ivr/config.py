@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # caller waiting in a queue longer than this (seconds).
     alarm_three_rings_pct: float = Field(default=80.0, ge=0, le=100)
     alarm_wait_seconds: float = Field(default=60.0, gt=0)
+    # Outbound: `ivr serve` runs the dialer (with AMI) unless this is false; `ivr dialer` runs
+    # it alone. The trunk's simultaneous outbound calls cap every campaign's pacing together.
+    dialer: bool = True
+    dialer_name: str = ""  # in the attempts' records; empty: host name and process id
+    trunk_channels: int = Field(default=30, ge=1, le=10000)
 
     @field_validator("agi_bind", "http_bind")
     @classmethod

@@ -9,8 +9,8 @@ while the link was down are gone for good.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from ivr.ami import agent_control
 from ivr.ami.agents_conf import AgentSeat
@@ -29,8 +29,14 @@ class AmiService:
     def __init__(self, client_url: str | AmiUrl, state: HotlineState, **client_options: float):
         self.state = state
         self.client = AmiClient(
-            client_url, on_event=state.feed, on_login=self._resync, **client_options
+            client_url, on_event=self._feed, on_login=self._resync, **client_options
         )
+        self.listeners: list[Callable[[Mapping[str, Any]], None]] = []  # e.g. the dialer's
+
+    def _feed(self, event: Mapping[str, Any]) -> None:
+        self.state.feed(event)
+        for listener in self.listeners:
+            listener(event)
 
     @classmethod
     def from_settings(

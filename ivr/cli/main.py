@@ -10,12 +10,14 @@ import click
 from ivr.cli.asterisk import asterisk
 from ivr.cli.calendar import calendar
 from ivr.cli.call import call
+from ivr.cli.campaign import campaign, dialer
 from ivr.cli.db import db
 from ivr.cli.demo import demo
 from ivr.cli.flows import flows
 from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
 from ivr.cli.serve import serve
+from ivr.cli.survey import survey
 from ivr.cli.tickets import tickets
 from ivr.cli.tokens import token
 from ivr.cli.users import user
@@ -52,6 +54,9 @@ cli.add_command(call)
 cli.add_command(asterisk)
 cli.add_command(tickets)
 cli.add_command(calendar)
+cli.add_command(survey)
+cli.add_command(campaign)
+cli.add_command(dialer)
 
 
 def main() -> None:

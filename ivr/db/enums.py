@@ -121,3 +121,46 @@ class Role(StrEnum):
     SURVEY = "survey"
     DISPATCH = "dispatch"
     ADMIN = "admin"
+
+
+class CampaignKind(StrEnum):
+    """What an outbound campaign is for."""
+
+    FOLLOW_UP = "follow_up"  # the standing 100% follow-up of closed repairs, complaints, reports
+    OUTAGE_NOTICE = "outage_notice"  # key and own-transformer customers told of an outage
+    CALLBACK = "callback"  # the callbacks the IVR promised
+    LIST = "list"  # numbers imported from CSV
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class TargetState(StrEnum):
+    """Where one number of a campaign stands. Every state but pending and dialling is an end."""
+
+    PENDING = "pending"  # next_at says when, reason says why it waits
+    DIALLING = "dialling"  # an attempt is in flight
+    COMPLETED = "completed"
+    REFUSED = "refused"  # answered, declined to take part
+    OPTED_OUT = "opted_out"  # pressed 9: on the do-not-call list
+    WRONG_PERSON = "wrong_person"
+    UNREACHABLE = "unreachable"  # retries used up, or no number to call
+    DO_NOT_CALL = "do_not_call"  # the number was on the do-not-call list before it was dialled
+    CANCELLED = "cancelled"  # the campaign was stopped, or the outage no longer needs notice
+
+
+class AttemptResult(StrEnum):
+    """One dial of one target. `dialling` is written before the Originate is sent."""
+
+    DIALLING = "dialling"
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CONGESTION = "congestion"
+    FAILED = "failed"
+    MACHINE = "machine"  # answering machine (AMD)
+    LOST = "lost"  # the dialer died with it in flight: counted, retried per the rules

@@ -29,8 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ivr.db.enums import (
+    AttemptResult,
     CalendarDayKind,
     CallOutcome,
+    CampaignKind,
+    CampaignStatus,
     ContactType,
     CustomerClass,
     Language,
@@ -39,6 +42,7 @@ from ivr.db.enums import (
     QueueOutcome,
     Role,
     Skill,
+    TargetState,
     TicketEventKind,
     TicketStatus,
     TicketType,
@@ -423,3 +427,83 @@ class RingAttemptRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ring_seconds: Mapped[float | None] = mapped_column(Float)
     answered: Mapped[bool] = mapped_column(Boolean)
+
+
+class Campaign(Base):
+    """An outbound campaign: whom it calls (its targets), the flow an answered call runs, and
+    its rules (calling window, pacing, retries) as JSON the dialer validates."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[CampaignKind] = mapped_column(str_enum(CampaignKind, "kind"))
+    status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus, "status"), index=True)
+    flow: Mapped[str] = mapped_column(String(100))
+    caller_id: Mapped[str] = mapped_column(String(64), default="")
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class DialTarget(Base):
+    """One number a campaign must reach, and how that ended. A follow-up target is tied to the
+    closing of its work order (`close_event_id`, unique): one closure, one follow-up."""
+
+    __tablename__ = "dial_targets"
+    __table_args__ = (Index("ix_dial_targets_state_next_at", "state", "next_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    account: Mapped[str | None] = mapped_column(String(10))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_type: Mapped[TicketType | None] = mapped_column(str_enum(TicketType, "ticket_type"))
+    close_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_events.id"), unique=True
+    )
+    outage_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    notice_of: Mapped[str | None] = mapped_column(String(100))  # the outage times noticed
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first (key customers)
+    state: Mapped[TargetState] = mapped_column(str_enum(TargetState, "state"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Answers of the answered call (survey: resolved, score 1-5, comment; notice: confirmed).
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment_path: Mapped[str | None] = mapped_column(String(500))
+    confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    escalation_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+
+class DialAttempt(Base):
+    """One dial, written (`dialling`) before the Originate goes out; `action_id` is what the
+    PBX's OriginateResponse carries back."""
+
+    __tablename__ = "dial_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("dial_targets.id"), index=True)
+    action_id: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(32))
+    result: Mapped[AttemptResult] = mapped_column(str_enum(AttemptResult, "result"), index=True)
+    dialer: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    cause: Mapped[str | None] = mapped_column(String(100))
+
+
+class DoNotCall(Base):
+    """A number no campaign may dial (imported, or the customer pressed 9)."""
+
+    __tablename__ = "do_not_call"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(100), default="")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -7,9 +7,13 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ivr.ami.codec import AmiMessage
 from ivr.asterisk_names import ASTERISK_QUEUES
+
+if TYPE_CHECKING:  # ami_outbound imports ami_originate, which imports this module
+    from ivr.pbxsim.ami_outbound import OutboundTrunk
 from ivr.pbxsim.ami_wire import id_last, respond, wire, with_id
 
 Broadcast = Callable[[Mapping[str, str]], None]  # an event to every listening session
@@ -35,6 +39,8 @@ class SimulatedAsterisk:
     members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
     originate_response: str = "Success"  # or "Failure" (reported as unanswered, Reason 3)
     weights: dict[str, int] = field(default_factory=lambda: {"repair": 2, "emergency": 10})
+    # Set: Async Originates go to this simulated trunk (outcome per number, pacing counted).
+    trunk: OutboundTrunk | None = None
 
 
 def queue_add(

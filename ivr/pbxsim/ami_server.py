@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader
 from ivr.pbxsim.ami_originate import originate
+from ivr.pbxsim.ami_outbound import OutboundTrunk
 from ivr.pbxsim.ami_queues import (
     SimulatedAsterisk,
     queue_add,
@@ -68,6 +69,9 @@ class AmiSimulator:
         # Actions (lower-case names) on which the link is cut before any answer, as when
         # Asterisk goes away in the middle of an action; each name is used once.
         self.drop_on: set[str] = set()
+        # >0: the next Originates are queued on the trunk, then the link drops before the
+        # response is written (the worst case for a dialer: dialled, but it cannot know).
+        self.drop_after_originate = 0
         self.actions: list[AmiMessage] = []
         self.logins = 0
         self._server: asyncio.Server | None = None
@@ -85,6 +89,8 @@ class AmiSimulator:
         if self._server is not None:
             self._server.close()
         await self.drop_all()
+        if self.pbx.trunk is not None:
+            await self.pbx.trunk.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -185,27 +191,7 @@ class AmiSimulator:
             return True
         lname = name.lower()
         if lname == "login":
-            if action.get("Username") == self.username and action.get("Secret") == self.secret:
-                session.authenticated, session.username = True, self.username
-                session.events = action.get("Events", "on").lower() not in ("off", "no", "false")
-                self.logins += 1
-                respond(w, action, "Success", "Authentication accepted")
-                if self.read & {"system", "all"}:  # FullyBooted is a system-class event
-                    w.write(
-                        wire(
-                            {
-                                "Event": "FullyBooted",
-                                "Privilege": "system,all",
-                                "Uptime": "3600",
-                                "LastReload": "3600",
-                                "Status": "Fully Booted",
-                            }
-                        )
-                    )
-                self.authenticated_event.set()
-                return True
-            respond(w, action, "Error", "Authentication failed")
-            return False
+            return self._login(session, action)
         if lname == "logoff":
             respond(w, action, "Goodbye", "Thanks for all the fish.")
             return False
@@ -221,6 +207,8 @@ class AmiSimulator:
             _QUEUE_ACTIONS[lname](self.pbx, w, action, self._broadcast)
         elif lname == "queuestatus":
             queue_status(self.pbx, w, action)
+        elif lname == "originate" and self.pbx.trunk is not None and action.get("Channel"):
+            return self._originate_on_trunk(self.pbx.trunk, w, action)
         elif lname == "originate":
             originate(self.pbx, w, action, self._uniqueids)
         else:
@@ -232,6 +220,43 @@ class AmiSimulator:
                 "Use Action: ListCommands to show available commands.",
             )
         return True
+
+    def _originate_on_trunk(
+        self, trunk: OutboundTrunk, w: asyncio.StreamWriter, action: AmiMessage
+    ) -> bool:
+        trunk.place(action, next(self._uniqueids), self._broadcast)
+        if self.drop_after_originate > 0:
+            self.drop_after_originate -= 1
+            w.close()
+            return False
+        respond(w, action, "Success", "Originate successfully queued")
+        return True
+
+    def _login(self, session: _Session, action: AmiMessage) -> bool:
+        """Login: accepted for the configured user (FullyBooted for the system class); a wrong
+        secret ends the session, as manager.c does."""
+        w = session.writer
+        if action.get("Username") == self.username and action.get("Secret") == self.secret:
+            session.authenticated, session.username = True, self.username
+            session.events = action.get("Events", "on").lower() not in ("off", "no", "false")
+            self.logins += 1
+            respond(w, action, "Success", "Authentication accepted")
+            if self.read & {"system", "all"}:  # FullyBooted is a system-class event
+                w.write(
+                    wire(
+                        {
+                            "Event": "FullyBooted",
+                            "Privilege": "system,all",
+                            "Uptime": "3600",
+                            "LastReload": "3600",
+                            "Status": "Fully Booted",
+                        }
+                    )
+                )
+            self.authenticated_event.set()
+            return True
+        respond(w, action, "Error", "Authentication failed")
+        return False
 
     def _ping(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
         if not self.answer_pings:

@@ -78,6 +78,7 @@ async def simulate_call(
     caller_model: Caller | None = None,
     args: Sequence[str] = (),
     observer: Callable[[Event], None] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> CallTranscript:
     """Place one call to the FastAGI server at `host:port` and return what happened.
 
@@ -96,7 +97,7 @@ async def simulate_call(
         model,
         transcript,
         channel_name=channel_name,
-        variables={},
+        variables=dict(variables or {}),  # channel variables (an Originate's `Variable:`)
         observer=observer,
     )
     env = asterisk_environment(

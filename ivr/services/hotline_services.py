@@ -14,12 +14,15 @@ from ivr.db.session import Database
 from ivr.services.agents import Agents
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
+from ivr.services.campaigns import Campaigns, RulesCheck
 from ivr.services.customers import Customers
 from ivr.services.figures import Figures
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
+from ivr.services.survey_calls import SurveyCalls
+from ivr.services.surveys import Surveys
 from ivr.services.tickets import Tickets
 from ivr.services.tokens import Tokens
 from ivr.services.users import Users
@@ -43,6 +46,9 @@ class HotlineServices:
     users: Users
     figures: Figures
     wrapups: Wrapups
+    surveys: Surveys
+    campaigns: Campaigns
+    survey_calls: SurveyCalls
     # Work orders the database could not take at once (None: they fail as before).
     pending_tickets: PendingTickets | None = None
 
@@ -59,8 +65,10 @@ class HotlineServices:
         voice_messages_dir: Path = Path("var/voice-messages"),
         ticket_spool: Path | None = None,
         ticket_wait: float = 3.0,
+        campaign_rules: RulesCheck = lambda raw: raw,  # the dialer's check, from ivr.app
     ) -> HotlineServices:
         tickets = Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours))
+        campaigns = Campaigns(db, campaign_rules)
         return cls(
             customers=Customers(db),
             outages=CachedOutages(db),  # storm callers on one area share a lookup
@@ -80,6 +88,9 @@ class HotlineServices:
             users=Users(db),
             figures=Figures(db),
             wrapups=Wrapups(db),
+            surveys=Surveys(db),
+            campaigns=campaigns,
+            survey_calls=SurveyCalls(db, tickets, campaigns),
             pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
             if ticket_spool is not None else None,
         )

@@ -26,6 +26,7 @@ from ivr.db.models import Outage, OutageArea, OutageTransformer
 from ivr.db.session import Database
 from ivr.services.customers import CustomerInfo
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
+from ivr.services.outage_notices import add_outage_notices
 
 PLANNED_HORIZON = timedelta(days=7)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -149,6 +150,10 @@ async def upsert_outage(
     row.areas = [OutageArea(area=a) for a in data.areas]
     row.transformers = [OutageTransformer(transformer=t) for t in data.transformers]
     await session.flush()
+    # Key and own-transformer customers are told individually, in this same transaction.
+    await add_outage_notices(
+        session, session.get_bind().dialect.name, row.id, row.kind, status, row.starts_at,
+        row.restore_eta, tuple(data.areas), tuple(data.transformers), now)
     return outage_info(row), created
 
 

@@ -45,6 +45,7 @@ class TicketRequest:
     at: datetime
     outage_id: str | None = None
     priority: int = 0
+    dial_back_language: str | None = None  # a callback the dialer makes, in this language
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"type": self.type.value, "at": self.at.isoformat()}
@@ -146,7 +147,8 @@ class PendingTickets:
         return await self._tickets.open(
             request.type, account=request.account, caller=request.caller,
             description=request.description, call_uniqueid=request.call_uniqueid,
-            outage_id=request.outage_id, priority=request.priority, now=request.at)
+            outage_id=request.outage_id, priority=request.priority, now=request.at,
+            dial_back_language=request.dial_back_language)
 
     async def _find(self, request: TicketRequest) -> TicketInfo | None:
         async with self._db.sessionmaker() as session:

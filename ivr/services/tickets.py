@@ -13,7 +13,7 @@ updates (`ivr.services.ticket_changes`): of two people closing one order, one wi
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from ivr.db.session import Database
 from ivr.masking import mask_account
 from ivr.services.calendar import WorkingCalendar
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
+from ivr.services.followups import add_callback, add_follow_up
 from ivr.services.ticket_changes import Change, apply_change
 from ivr.services.ticket_deadlines import Deadlines, deadlines_for
 from ivr.services.ticket_info import TicketEventInfo, TicketInfo, ticket_info
@@ -130,6 +131,7 @@ class Tickets:
         now: datetime | None = None,
         by: str = IVR,
         owner: str | None = None,
+        dial_back_language: str | None = None,
     ) -> TicketInfo:
         """Open a work order; it is committed when this returns, so its number may be read out.
 
@@ -184,6 +186,8 @@ class Tickets:
             )
             session.add(row)
             await session.flush()
+            if dial_back_language is not None:  # the promised callback, with the order itself
+                await add_callback(session, self._db.dialect, row, dial_back_language, now)
             info = ticket_info(row, now)
         log.info("work order %s opened (%s, account %s)", info.number, kind, mask_account(account))
         return info
@@ -317,7 +321,11 @@ class Tickets:
             return Change(TicketEventKind.CLOSED, resolution, to_status=TicketStatus.CLOSED,
                           values={"closed_at": moment, "resolution": resolution})
 
-        return await self._change(number_or_id, change, by, moment)
+        return await self._change(number_or_id, change, by, moment, after=self._follow_up)
+
+    async def _follow_up(self, session: AsyncSession, row: Ticket, now: datetime) -> None:
+        # Same transaction as the close: the follow-up exists exactly when the closure does.
+        await add_follow_up(session, self._db.dialect, row, now)
 
     async def reopen(
         self, number_or_id: str | int, reason: str, by: str, now: datetime | None = None
@@ -384,6 +392,7 @@ class Tickets:
         make: Callable[[Ticket], Change],
         by: str,
         now: datetime | None,
+        after: Callable[[AsyncSession, Ticket, datetime], Awaitable[None]] | None = None,
     ) -> TicketInfo:
         now = now or self._clock()
         async with self._db.sessionmaker() as session, session.begin():
@@ -391,6 +400,8 @@ class Tickets:
             if row is None:
                 raise NotFound(f"no work order {number_or_id!r}")
             await apply_change(session, row, make(row), by, now)
+            if after is not None:
+                await after(session, row, now)
             await session.flush()
             fresh = await self._find(session, row.id, fresh=True)
             assert fresh is not None

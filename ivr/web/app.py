@@ -17,8 +17,10 @@ from ivr.web import (
     metrics,
     openapi,
     routes_calendar,
+    routes_campaigns,
     routes_outages,
     routes_queues,
+    routes_surveys,
     routes_tickets,
 )
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
@@ -97,6 +99,8 @@ def create_web_app(
     routes_tickets.add_routes(app, services.tickets, services.voice_messages)
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
+    routes_surveys.add_routes(app, services.surveys)
+    routes_campaigns.add_routes(app, services.campaigns)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     add_pages(app, services, pbx=pbx, live_calls=health.live_calls,

@@ -39,6 +39,8 @@ class TicketNode(NodeModel):
     # A variable holding the number to call back (keyed in when the caller id is withheld);
     # when set, it is the work order's caller number.
     callback: str | None = None
+    # The hotline calls the customer back (the callbacks campaign), in the call's language.
+    dial_back: bool = False
 
     def targets(self) -> dict[str, str]:
         return {"next": self.next} | ({"on_error": self.on_error} if self.on_error else {})
@@ -110,6 +112,7 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
     description = string.Formatter().vformat(node.description, (), _Blank(ctx.vars))
     callback = str(ctx.vars.get(node.callback) or "") if node.callback else ""
     caller = callback or ctx.channel.caller_number  # the number the caller keyed, if asked
+    dial_back_language = ctx.language if node.dial_back else None
     pending = ctx.services.pending_tickets
     if pending is None:
         ticket = await ctx.services.tickets.open(
@@ -120,12 +123,13 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
             call_uniqueid=ctx.channel.uniqueid,
             outage_id=outage_id,
             priority=node.priority,
+            dial_back_language=dial_back_language,
         )
         return ticket, outage_id
     kept = await pending.open(TicketRequest(
         node.kind, account=ctx.account, caller=caller,
         description=description, call_uniqueid=ctx.channel.uniqueid, at=datetime.now(UTC),
-        outage_id=outage_id, priority=node.priority))
+        outage_id=outage_id, priority=node.priority, dial_back_language=dial_back_language))
     if kept is None:
         # No number to read back: the caller is told the system cannot do it now and is put
         # through to a person (on_error, or the engine's fallback); the order follows.

@@ -1,0 +1,86 @@
+"""How fast a dialer may start calls: at most `channels` in flight at once and at most
+`per_second` new ones in any one-second span (a sliding window, so a burst at a second's edge
+cannot double the rate the trunk sees)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ivr.services.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Pacing:
+    channels: int = 10
+    per_second: float = 2.0
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any], *, trunk_channels: int) -> Pacing:
+        channels = raw.get("channels", 10)
+        per_second = raw.get("per_second", 2.0)
+        if not isinstance(channels, int) or not 1 <= channels <= trunk_channels:
+            raise ValidationError("pacing.channels", f"a whole number from 1 to {trunk_channels}")
+        if not isinstance(per_second, int | float) or not 0 < per_second <= 100:
+            raise ValidationError("pacing.per_second", "more than 0, at most 100")
+        return cls(channels, float(per_second))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"channels": self.channels, "per_second": self.per_second}
+
+
+class Pacer:
+    """Admission for new calls: `try_start()` says whether one may start now (and counts it),
+    `finished()` releases its channel; `wait_hint()` is how long until one may."""
+
+    def __init__(self, pacing: Pacing, clock: Callable[[], float] = time.monotonic) -> None:
+        self.pacing = pacing
+        self._clock = clock
+        self._starts: deque[float] = deque()
+        self.in_flight = 0
+
+    @property
+    def _span(self) -> float:
+        return 1.0 if self.pacing.per_second >= 1 else 1.0 / self.pacing.per_second
+
+    @property
+    def _limit(self) -> int:
+        return int(self.pacing.per_second) if self.pacing.per_second >= 1 else 1
+
+    def _prune(self, now: float) -> None:
+        while self._starts and now - self._starts[0] >= self._span:
+            self._starts.popleft()
+
+    def try_start(self) -> bool:
+        now = self._clock()
+        self._prune(now)
+        if self.in_flight >= self.pacing.channels:
+            return False
+        if len(self._starts) >= self._limit:
+            return False
+        self._starts.append(now)
+        self.in_flight += 1
+        return True
+
+    def room(self) -> int:
+        """How many calls may start right now."""
+        self._prune(self._clock())
+        return max(0, min(self.pacing.channels - self.in_flight,
+                          self._limit - len(self._starts)))
+
+    def finished(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def wait_hint(self) -> float:
+        now = self._clock()
+        self._prune(now)
+        if self.in_flight >= self.pacing.channels:
+            return 0.05  # a channel frees on a result; poll briefly
+        if not self._starts:
+            return 0.0
+        if len(self._starts) < self._limit:
+            return 0.0
+        return max(0.0, self._starts[0] + self._span - now)

@@ -1,0 +1,76 @@
+"""When a campaign may call: local hours, on working days by the national calendar (so a 调休
+Saturday is a working day and a public holiday is not), or on chosen weekdays regardless."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from ivr.services.errors import ValidationError
+from ivr.services.workdays import NO_SCHEDULE, Schedule, is_working_day
+
+
+@dataclass(frozen=True)
+class CallingWindow:
+    start: time = time(9, 0)
+    end: time = time(20, 0)
+    # "workdays": working days of the national calendar (调休 included, holidays excluded);
+    # "weekdays": the ISO weekdays listed, holidays excluded unless `holidays` is true.
+    days: str = "workdays"
+    weekdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
+    holidays: bool = False
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any]) -> CallingWindow:
+        try:
+            start = time.fromisoformat(str(raw.get("start", "09:00")))
+            end = time.fromisoformat(str(raw.get("end", "20:00")))
+        except ValueError:
+            raise ValidationError("window", "start and end as HH:MM") from None
+        if end <= start:
+            raise ValidationError("window.end", "must be after start")
+        days = str(raw.get("days", "workdays"))
+        if days not in ("workdays", "weekdays", "every_day"):
+            raise ValidationError("window.days", "workdays, weekdays or every_day")
+        weekdays = tuple(int(d) for d in raw.get("weekdays", (1, 2, 3, 4, 5, 6, 7)))
+        if not weekdays or any(not 1 <= d <= 7 for d in weekdays):
+            raise ValidationError("window.weekdays", "ISO weekdays 1 (Monday) to 7")
+        return cls(start, end, days, weekdays, bool(raw.get("holidays", False)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M"),
+                "days": self.days, "weekdays": list(self.weekdays), "holidays": self.holidays}
+
+    def day_allowed(self, day: date, schedule: Schedule = NO_SCHEDULE) -> bool:
+        if self.days == "every_day":
+            return True
+        if self.days == "workdays":
+            return is_working_day(day, schedule)
+        if day.isoweekday() not in self.weekdays:
+            return False
+        # A public holiday is a day off even on a listed weekday, unless holidays are allowed.
+        return self.holidays or day.isoweekday() >= 6 or is_working_day(day, schedule)
+
+    def next_open(
+        self, now: datetime, tz: tzinfo, schedule: Schedule = NO_SCHEDULE
+    ) -> datetime:
+        """`now` if the window is open, else the next moment it opens (within 60 days)."""
+        local = now.astimezone(tz)
+        for offset in range(60):
+            day = local.date() + timedelta(days=offset)
+            if not self.day_allowed(day, schedule):
+                continue
+            opens = datetime.combine(day, self.start, tz)
+            closes = datetime.combine(day, self.end, tz)
+            if offset == 0 and local >= closes:
+                continue
+            return max(opens, local)
+        raise ValidationError("window", "no open day within 60 days")
+
+
+def is_open(window: CallingWindow, now: datetime, tz: tzinfo,
+            schedule: Schedule = NO_SCHEDULE) -> bool:
+    return window.next_open(now, tz, schedule) <= now
+
+

@@ -1,0 +1,108 @@
+"""The whole loop on the hotline as `ivr serve` runs it, against the simulated PBX: a closed
+repair is followed up, the dialer originates over AMI, the answered call runs the survey over
+FastAGI, the answers land in the database and a bad one reopens the work order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from ivr.app import Hotline
+from ivr.db.enums import TargetState, TicketStatus
+from ivr.db.models import DialTarget, DoNotCall
+from ivr.db.session import Database
+from ivr.pbxsim.ami_outbound import Answer, OutboundTrunk
+from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.services.tickets import Tickets
+from tests.ami_hotline import AmiApi
+from tests.conftest import CustomerFactory
+
+ALWAYS = {"window": {"start": "00:00", "end": "23:59", "days": "every_day"}}
+
+
+async def _ended(db: Database) -> list[DialTarget]:
+    async with asyncio.timeout(20):
+        while True:
+            async with db.sessionmaker() as session:
+                rows = list(await session.scalars(select(DialTarget).order_by(DialTarget.id)))
+            if rows and all(r.ended_at is not None for r in rows):
+                return rows
+            await asyncio.sleep(0.05)
+
+
+async def _follow_up(ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi,
+                     add_customer: CustomerFactory, keys: tuple[str | None, ...]) -> Any:
+    await add_customer(account="5100012345", phone="+8613800138000")
+    ami_sim.pbx.trunk = OutboundTrunk(
+        plan=lambda n: Answer("answered", after=0.05, keys=keys),
+        agi=("127.0.0.1", ami_hotline.agi_port))
+    status, order = await ami_api("POST", "/api/tickets", role="supervisor", json={
+        "type": "repair", "description": "no power", "account": "5100012345"})
+    assert status == 201, order
+    status, _ = await ami_api("PUT", "/api/campaigns/follow-up/rules", role="survey",
+                              json={**ALWAYS, "pacing": {"channels": 2, "per_second": 1}})
+    assert status == 404  # the standing campaign is made by the first closure
+    status, _ = await ami_api("POST", f"/api/tickets/{order['number']}/close",
+                              role="supervisor", json={"resolution": "fuse replaced"})
+    assert status == 200
+    status, _ = await ami_api("PUT", "/api/campaigns/follow-up/rules", role="survey",
+                              json={**ALWAYS, "pacing": {"channels": 2, "per_second": 1}})
+    assert status == 200
+    return order
+
+
+async def test_unresolved_answer_reopens_the_work_order(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
+    add_customer: CustomerFactory,
+) -> None:
+    order = await _follow_up(ami_hotline, ami_sim, ami_api, add_customer,
+                             keys=("1", "2", "2", None))
+    (target,) = await _ended(db)
+    assert target.state == TargetState.COMPLETED
+    assert (target.resolved, target.score) == (False, 2)
+    status, ticket = await ami_api("GET", f"/api/tickets/{order['number']}", role="survey")
+    assert ticket["status"] == TicketStatus.OPEN
+    status, results = await ami_api("GET", f"/api/surveys?ticket={order['number']}",
+                                    role="survey")
+    assert status == 200
+    (result,) = results["follow_ups"]
+    assert result["state"] == "completed" and result["escalation"] == order["number"]
+    assert result["attempt_results"] == ["answered"]
+    assert ami_sim.pbx.trunk is not None
+    (call,) = ami_sim.pbx.trunk.transcripts
+    assert call.prompts  # the survey was heard
+    assert all("5100012345" not in p and order["number"] not in p for p in call.prompts)
+    status, coverage = await ami_api(
+        "GET", "/api/surveys/coverage?from=2000-01-01T00:00%2B08:00&to=2100-01-01T00:00%2B08:00",
+        role="supervisor")
+    repair = next(t for t in coverage["types"] if t["type"] == "repair")
+    assert repair["closed"] == 1 and repair["followed_up"] == 1 and repair["percent"] == 100.0
+    assert repair["satisfaction_rate"] == 0.0
+
+
+async def test_nine_opts_out_onto_the_do_not_call_list(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
+    add_customer: CustomerFactory,
+) -> None:
+    await _follow_up(ami_hotline, ami_sim, ami_api, add_customer, keys=("9",))
+    (target,) = await _ended(db)
+    assert target.state == TargetState.OPTED_OUT
+    async with db.sessionmaker() as session:
+        assert await session.get(DoNotCall, "+8613800138000") is not None
+
+
+async def test_a_promised_callback_is_dialled_and_put_through(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
+) -> None:
+    ami_sim.pbx.trunk = OutboundTrunk(plan=lambda n: Answer("answered", after=0.05),
+                                      agi=("127.0.0.1", ami_hotline.agi_port))
+    await Tickets(db).open("enquiry", account=None, caller="+8613900000007",
+                           description="callback: no agent answered", call_uniqueid=None,
+                           dial_back_language="en-US")
+    status, _ = await ami_api("PUT", "/api/campaigns/callbacks/rules", role="survey", json=ALWAYS)
+    assert status == 200
+    (target,) = await _ended(db)
+    assert target.state == TargetState.COMPLETED and target.language == "en-US"
+    assert target.reason == "called back: put through to the queue"
