@@ -3,7 +3,6 @@ measured: no silent, clipped or runaway file may come out. Then the same prompts
 again on fresh engines, to catch the engine's intermittent empty renderings."""
 
 import string
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -83,7 +82,6 @@ async def test_every_prompt_of_both_languages_renders_fit_audio(tmp_path: Path) 
 async def test_same_prompts_many_times_on_fresh_engines(tmp_path: Path) -> None:
     """Ten rounds, each a new synthesizer (fresh engines) on an empty cache."""
     texts = [t for t in every_text() if len(t[2]) < 40][:16]
-    started = time.monotonic()
     retries = renders = 0
     for round_ in range(10):
         async with EspeakSynthesizer(tmp_path / f"round{round_}", workers=2) as synth:
@@ -97,4 +95,3 @@ async def test_same_prompts_many_times_on_fresh_engines(tmp_path: Path) -> None:
             renders += synth.syntheses
     assert renders >= 10 * len(texts)
     assert retries < renders / 4  # retried now and then, not always
-    assert time.monotonic() - started < 60
