@@ -12,8 +12,10 @@ import gc
 import logging
 import signal
 import socket
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -28,10 +30,11 @@ from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
+from ivr.flow.transcription import Transcriptions
 from ivr.loop_lag import LoopLag
 from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
-from ivr.speech.asr import recognizer_from_settings
+from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
@@ -108,6 +111,10 @@ class Hotline:
         self._prompt_names = {(lang, text): name
                               for lang, prompts in texts.items() for name, text in prompts.items()}
 
+    def start(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run a background job until the hotline closes."""
+        self._tasks.append(asyncio.create_task(job))
+
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
         self._tasks.append(asyncio.create_task(self._watch_flows()))
@@ -179,6 +186,7 @@ async def start_hotline(
         ticket_wait=settings.ticket_write_wait,
         campaign_rules=rules_check(settings),
     )
+    recognizer = recognizer_from_settings(settings)
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -187,7 +195,7 @@ async def start_hotline(
         outbound_dial=settings.outbound_dial,
         ring_seconds=settings.ring_seconds,
         timezone=settings.timezone,
-        recognizer=recognizer_from_settings(settings),
+        recognizer=recognizer,
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
         instance=instance_name(settings),
@@ -231,6 +239,8 @@ async def start_hotline(
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
         if watch:
             hotline.watch_flows()
+        if isinstance(recognizer, Dictation):  # voice messages written down after their call
+            hotline.start(Transcriptions(services.voice_messages, recognizer).run())
         hotline.loop_lag.start()
     except BaseException:
         await hotline.close()

@@ -237,6 +237,11 @@ class VoiceMessage(Base):
     seconds: Mapped[float] = mapped_column(Float)
     transcript: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Free transcription after the call: None (no model for the language), "pending",
+    # "working" (claimed at `dictation_claimed_at`), "done", "empty" or "failed".
+    dictation: Mapped[str | None] = mapped_column(String(12), index=True)
+    dictation_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dictation_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class TicketCounter(Base):

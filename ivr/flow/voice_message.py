@@ -4,6 +4,11 @@ Unlike spoken menu answers (`speech_input.py`, deleted once recognised), these r
 the caller's own words for staff to hear: Asterisk writes them under the data directory's
 `voice-messages/<date>/`, and the `ticket` node the flow reaches next attaches them to the work
 order it opens. A recording with no speech in it is deleted and counts as "no message".
+
+While the call goes on, only the node's keywords are picked out (a short, closed-grammar
+decode). Where a recogniser can write the language down freely, the message is marked for
+dictation and `ivr/flow/transcription.py` writes its text afterwards: open-vocabulary
+decoding takes seconds of CPU, which no caller should wait for.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ivr.speech.asr import Recognizer, RecognizerError, read_wav, trim_silence
+from ivr.speech.asr import Dictation, Recognizer, RecognizerError, read_wav, trim_silence
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +37,9 @@ class RecordedMessage:
     path: Path  # the WAV file
     language: str
     seconds: float
-    transcript: str | None
+    transcript: str | None  # the keywords heard, while the call goes on
     recorded_at: datetime
+    dictation: bool = False  # to be written down freely after the call (a model serves it)
 
 
 @dataclass
@@ -71,7 +77,7 @@ class CallMessages:
             return None
         transcript = await self._transcribe(pcm, rate, language, keywords)
         message = RecordedMessage(wav, language, len(pcm) / 2 / rate, transcript,
-                                  datetime.now(UTC))
+                                  datetime.now(UTC), dictation=self._dictates(language))
         self.pending.append(message)
         return message
 
@@ -79,6 +85,10 @@ class CallMessages:
         """The messages waiting for a work order (and no longer waiting)."""
         taken, self.pending = self.pending, []
         return taken
+
+    def _dictates(self, language: str) -> bool:
+        recognizer = self.recognizer
+        return isinstance(recognizer, Dictation) and recognizer.dictates(language)
 
     async def _transcribe(self, pcm: bytes, rate: int, language: str,
                           keywords: Sequence[str]) -> str | None:

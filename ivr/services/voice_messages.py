@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ivr.db.models import Ticket, VoiceMessage
@@ -31,6 +31,20 @@ class VoiceMessageInfo:
     seconds: float
     transcript: str | None  # None: no recogniser for the language, or nothing recognised
     recorded_at: datetime
+    dictation: str | None  # written down after the call: pending, done, empty, failed; None: no
+
+
+@dataclass(frozen=True)
+class DictationJob:
+    """A message claimed for writing down: its id, audio file and language."""
+
+    id: int
+    path: Path
+    language: str
+
+
+DICTATION_TRIES = 3  # a message that fails this often is left as "failed" (the audio stays)
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this (its process died) is taken again
 
 
 class VoiceMessages:
@@ -48,6 +62,7 @@ class VoiceMessages:
         transcript: str | None,
         call_uniqueid: str | None,
         recorded_at: datetime | None = None,
+        dictation: bool = False,
     ) -> VoiceMessageInfo:
         """Keep the recording at `path` (inside the voice-message directory) with a work order."""
         relative = self._relative(path)
@@ -63,6 +78,8 @@ class VoiceMessages:
                 seconds=round(seconds, 2),
                 transcript=transcript,
                 recorded_at=recorded_at or datetime.now(UTC),
+                dictation="pending" if dictation else None,
+                dictation_attempts=0,
             )
             session.add(row)
             await session.flush()
@@ -99,6 +116,48 @@ class VoiceMessages:
             return None
         return path
 
+    async def claim_dictation(self, limit: int = 4,
+                              now: datetime | None = None) -> list[DictationJob]:
+        """Up to `limit` messages waiting to be written down, claimed for this process: a
+        conditional update, so two processes never take the same one; a claim whose process
+        died is taken again after `CLAIM_LEASE`."""
+        now = now or datetime.now(UTC)
+        waiting = or_(VoiceMessage.dictation == "pending",
+                      (VoiceMessage.dictation == "working")
+                      & (VoiceMessage.dictation_claimed_at < now - CLAIM_LEASE))
+        jobs: list[DictationJob] = []
+        async with self._db.sessionmaker() as session, session.begin():
+            rows = (await session.execute(
+                select(VoiceMessage.id, VoiceMessage.path, VoiceMessage.language,
+                       VoiceMessage.dictation, VoiceMessage.dictation_claimed_at)
+                .where(waiting).order_by(VoiceMessage.id).limit(limit))).all()
+            for id_, path, language, state, claimed in rows:
+                claim = await session.execute(
+                    update(VoiceMessage)
+                    .where(VoiceMessage.id == id_, VoiceMessage.dictation == state,
+                           VoiceMessage.dictation_claimed_at.is_(None) if claimed is None
+                           else VoiceMessage.dictation_claimed_at == claimed)
+                    .values(dictation="working", dictation_claimed_at=now,
+                            dictation_attempts=VoiceMessage.dictation_attempts + 1))
+                if getattr(claim, "rowcount", 0) == 1:
+                    jobs.append(DictationJob(id_, self.root / path, language))
+        return jobs
+
+    async def dictated(self, message_id: int, text: str | None) -> None:
+        """Store what was written down ("" for no words); None: this try failed, so the message
+        waits for another, or is left as failed after `DICTATION_TRIES`."""
+        async with self._db.sessionmaker() as session, session.begin():
+            row = await session.get(VoiceMessage, message_id)
+            if row is None or row.dictation != "working":
+                return
+            row.dictation_claimed_at = None
+            if text is None:
+                row.dictation = "failed" if row.dictation_attempts >= DICTATION_TRIES else "pending"
+            elif text.strip():
+                row.transcript, row.dictation = text.strip(), "done"
+            else:
+                row.dictation = "empty"  # the keywords heard, if any, stay the transcript
+
     def _relative(self, path: Path) -> str:
         resolved = path.resolve()
         if not resolved.is_relative_to(self.root):
@@ -127,4 +186,6 @@ def _info(row: VoiceMessage, ticket_number: str) -> VoiceMessageInfo:
         seconds=row.seconds,
         transcript=row.transcript,
         recorded_at=row.recorded_at,
+        dictation=None if row.dictation is None
+        else "pending" if row.dictation == "working" else row.dictation,
     )

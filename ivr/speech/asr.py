@@ -9,9 +9,11 @@ trailing silence (about 1 s). AudioSocket would stream audio during speech for l
 but needs a second connection per call; see ivr/speech/README.md. The PBX simulator feeds the
 same WAV files, so tests exercise the production path.
 
-Recognition is always restricted to the menu's phrases (a JSGF grammar for pocketsphinx, a
-phrase list for vosk): callers answer a menu, they do not dictate, and a closed list is both
-more accurate and much faster than open vocabulary.
+Recognition of menu answers is always restricted to the menu's phrases (a JSGF grammar for
+pocketsphinx, a phrase list for vosk): callers answer a menu, they do not dictate, and a closed
+list is both more accurate and much faster than open vocabulary. Voice messages are the
+exception: where a vosk model serves the language, `Dictation` writes them down as free text,
+off the caller's path (`ivr/flow/transcription.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import wave
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ivr.config import Settings
 from ivr.speech.audio import resample_pcm
@@ -55,6 +57,19 @@ class Recognizer(Protocol):
         self, audio: bytes, sample_rate: int, phrases: Sequence[str], language: str
     ) -> Recognition:
         """Which of `phrases` the caller said in `audio` (16-bit signed mono PCM)."""
+        ...
+
+
+@runtime_checkable
+class Dictation(Protocol):
+    """A recogniser that can also write down free speech (no phrase list): voice messages."""
+
+    def dictates(self, language: str) -> bool:
+        """Whether free speech in `language` can be written down (a model for it is configured)."""
+        ...
+
+    async def dictate(self, audio: bytes, sample_rate: int, language: str) -> str:
+        """The words spoken in `audio` (16-bit signed mono PCM); "" when none were heard."""
         ...
 
 
@@ -104,6 +119,9 @@ async def recognize_file(
 
 class PocketsphinxRecognizer:
     """The embedded default: pocketsphinx's US English model from its wheel, no download.
+
+    It does not dictate: its general English model, tried on voice messages, wrote sentences
+    that were mostly wrong words, and a wrong transcript misleads staff more than none.
 
     Each menu's phrases become a JSGF grammar, so the decoder can only answer one of them (or
     nothing). Decoding runs in a thread; each decoder serves one utterance at a time, and
@@ -222,6 +240,13 @@ class VoskRecognizer:
             return NOTHING
         return await asyncio.to_thread(_vosk_decode, model, audio, sample_rate, phrases)
 
+    def dictates(self, language: str) -> bool:
+        return self.supports(language)
+
+    async def dictate(self, audio: bytes, sample_rate: int, language: str) -> str:
+        model = await self._model(language)
+        return await asyncio.to_thread(_vosk_dictate, model, audio, sample_rate)
+
     async def _model(self, language: str) -> Any:
         async with self._lock:
             if language not in self._models:
@@ -255,6 +280,26 @@ def _vosk_decode(model: Any, audio: bytes, rate: int, phrases: Sequence[str]) ->
     index = match_phrase(text, phrases)
     confidence = sum(confs) / len(confs) if confs and index is not None else 0.0
     return Recognition(text, confidence, index)
+
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+_DICTATE_CHUNK = 8000  # bytes of PCM fed at a time (a quarter second at 16 kHz)
+
+
+def _vosk_dictate(model: Any, audio: bytes, rate: int) -> str:
+    """Open-vocabulary decoding: no grammar, every utterance of the message joined."""
+    from vosk import KaldiRecognizer
+
+    recognizer = KaldiRecognizer(model, float(rate))
+    parts: list[str] = []
+    for start in range(0, len(audio), _DICTATE_CHUNK):
+        if recognizer.AcceptWaveform(audio[start:start + _DICTATE_CHUNK]):
+            parts.append(str(json.loads(recognizer.Result()).get("text", "")))
+    parts.append(str(json.loads(recognizer.FinalResult()).get("text", "")))
+    text = " ".join(p.strip() for p in parts if p.strip())
+    # Mandarin models put a space between words; written Chinese has none.
+    return _CJK_GAP.sub("", text)
 
 
 VOSK_SETTINGS = {language.value: row.vosk_setting for language, row in SPEECH_LANGUAGES.items()}

@@ -115,3 +115,30 @@ def test_trim_silence_keeps_the_speech_and_a_margin() -> None:
     trimmed = trim_silence(pcm, 8000, keep_ms=100)
     assert trimmed == b"\0\0" * 800 + speech + b"\0\0" * 800
     assert trim_silence(b"\0\0" * 8000, 8000) == b""
+
+
+@pytest.mark.skipif(not VOSK_EN, reason="no vosk English model: set IVR_VOSK_MODEL_EN_US")
+async def test_vosk_writes_down_a_voice_message(tmp_path: Path) -> None:
+    assert VOSK_EN
+    recognizer = VoskRecognizer({"en-US": Path(VOSK_EN)})
+    assert recognizer.dictates("en-US") and not recognizer.dictates("zh-CN")
+    said = "the power line is down near the school"
+    pcm, rate = read_wav(utterance(tmp_path, said))
+    text = await recognizer.dictate(pcm, rate, "en-US")
+    heard = set(text.split())
+    assert len(heard & set(said.split())) >= 4, text
+
+
+def test_the_embedded_recogniser_does_not_dictate() -> None:
+    from ivr.speech.asr import Dictation
+
+    # Its general English model's transcripts were mostly wrong words: none is better.
+    assert not isinstance(PocketsphinxRecognizer(), Dictation)
+    assert isinstance(VoskRecognizer({"en-US": None}), Dictation)
+    assert not VoskRecognizer({"en-US": None}).dictates("en-US")
+
+
+def test_mandarin_dictation_is_written_without_spaces_between_characters() -> None:
+    from ivr.speech.asr import _CJK_GAP
+
+    assert _CJK_GAP.sub("", "电线 断 了 在 学校 门口 line 2") == "电线断了在学校门口 line 2"

@@ -92,7 +92,7 @@ async def _attach_messages(ctx: CallContext, ticket: TicketInfo) -> None:
             kept = await ctx.services.voice_messages.attach(
                 ticket.id, message.path, language=message.language, seconds=message.seconds,
                 transcript=message.transcript, call_uniqueid=ctx.channel.uniqueid,
-                recorded_at=message.recorded_at)
+                recorded_at=message.recorded_at, dictation=message.dictation)
         except Exception as exc:
             # The work order stands; the file stays on disk for staff to find by call id.
             log.exception("call %s: voice message %s not attached to %s",
