@@ -48,7 +48,7 @@ def _measure(wav: bytes) -> tuple[float, float]:
 async def _step(page: Page, heard_before: int) -> None:
     """Wait until the server has answered a step: new prompts heard, or the call over."""
     await page.wait_for_function(
-        "n => document.querySelectorAll('#sim-heard li').length > n "
+        "n => document.querySelectorAll('#sim-heard li.heard').length > n "
         "|| document.getElementById('simulator').dataset.ended === 'yes'",
         arg=heard_before, timeout=120_000)
     await page.wait_for_function(
@@ -56,7 +56,7 @@ async def _step(page: Page, heard_before: int) -> None:
 
 
 async def _heard(page: Page) -> int:
-    return await page.locator("#sim-heard li").count()
+    return await page.locator("#sim-heard li.heard").count()
 
 
 @pytest.mark.usefixtures("staff")
@@ -128,12 +128,12 @@ async def test_a_supervisor_edits_compares_rolls_back_and_simulates_a_flow(
         "() => (document.getElementById('diagram').dataset.lit || '').includes('say_bill')")
     lit = (await page.get_attribute("#diagram", "data-lit") or "").split(",")
     assert {"ask_account", "ask_last4", "check_last4", "summary", "say_bill"} <= set(lit)
-    heard = await page.locator("#sim-heard li").all_inner_texts()
+    heard = await page.locator("#sim-heard li.heard").all_inner_texts()
     assert any("最近一期电费一百八十元九角四分" in text for text in heard)
     await screenshot(page, "zh-flow-simulator")
 
     # the bill's prompt as the browser plays it: real speech, of a plausible length
-    bill_item = page.locator("#sim-heard li", has_text="最近一期电费")
+    bill_item = page.locator("#sim-heard li.heard", has_text="最近一期电费")
     src = await bill_item.locator("audio").get_attribute("src")
     assert src is not None and src.startswith("/flows/simulate/")
     response = await page.request.get(base + src)
@@ -141,4 +141,13 @@ async def test_a_supervisor_edits_compares_rolls_back_and_simulates_a_flow(
     seconds, rms = _measure(await response.body())
     assert 4.0 < seconds < 60.0, seconds  # a sentence with an amount and two dates
     assert rms > 300, rms  # speech, not the silence a failed render would leave
+
+    await page.click("text=English")
+    await page.wait_for_load_state()
+    for where, words in (("/flows", "Flow set version"),
+                         ("/flows/bill", "Roll back to this"),
+                         ("/flows/bill/diagram", "Simulator")):
+        await page.goto(base + where)
+        assert words in await page.content(), where
+        await screenshot(page, "en" + where.replace("/", "-"))
     assert errors == []

@@ -195,3 +195,22 @@ async def test_simulator_steps_refuse_bad_input(hotline: Hotline, sign_in: SignI
             assert resp.status == 400, body
     async with client.post(f"/flows/simulate/{sid}", json={"kind": "keys", "value": "1"}) as resp:
         assert resp.status == 403  # no CSRF token
+
+
+async def test_a_reload_with_problems_is_shown_as_file_and_line(
+    hotline: Hotline, sign_in: SignIn, db: Database
+) -> None:
+    path = _bill(hotline)
+    bad = path.read_text(encoding="utf-8").replace("prompt: no_bills", "prompt: no_bils")
+    line = bad.splitlines().index("    prompt: no_bils") + 1
+    path.write_text(bad, encoding="utf-8")  # as an editor on the server would
+    assert hotline.registry.reload() is False  # what the watcher does: the old set keeps serving
+    client = await sign_in("supervisor")
+    for page in ("/flows", "/flows/bill"):
+        async with client.get(page) as resp:
+            html = await resp.text()
+        assert f"bill.yaml:{line}: node &#39;say_no_bills&#39;" in html, page
+        assert "no_bils" in html
+    async with client.get("/flows/hotline") as resp:
+        assert "bill.yaml" not in await resp.text()  # each flow shows its own file's problems
+    assert len(await FlowVersions(db).history("bill")) == 1  # a refused reload is not a version

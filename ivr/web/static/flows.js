@@ -88,6 +88,7 @@
     sid = state.id;
     path = state.path;
     var list = document.getElementById('sim-heard');
+    var fresh = [];
     state.heard.forEach(function (h) {
       var item = document.createElement('li');
       item.className = 'heard';
@@ -100,9 +101,9 @@
       item.appendChild(words);
       item.appendChild(audio);
       list.appendChild(item);
+      fresh.push(audio);
     });
-    var last = list.querySelector('li.heard:last-child audio');
-    if (last && state.heard.length) last.play().catch(function () { /* autoplay refused */ });
+    playInTurn(fresh);
     document.getElementById('sim-listening').textContent = state.listening || '—';
     sim.dataset.listening = state.listening;
     sim.dataset.ended = state.ended ? 'yes' : 'no';
@@ -115,8 +116,31 @@
     show(at).then(light);
   }
 
+  // What the caller hears, one prompt after the other, as on the phone; a new step stops
+  // whatever was still playing (the caller answered over it).
+  var playing = [];
+  function playInTurn(audios) {
+    playing.forEach(function (a) { a.pause(); });
+    playing = audios;
+    audios.forEach(function (a, i) {
+      if (i + 1 < audios.length) a.addEventListener('ended', function () {
+        if (playing === audios) audios[i + 1].play().catch(function () {});
+      });
+    });
+    if (audios.length) audios[0].play().catch(function () { /* autoplay refused */ });
+  }
+
+  function said(kind, value) {
+    var item = document.createElement('li');
+    item.className = 'caller';
+    item.textContent = '☎ ' + ({ keys: value, say: '“' + value + '”', silence: '…',
+                                 hangup: '✆' })[kind];
+    document.getElementById('sim-heard').appendChild(item);
+  }
+
   function step(kind, value) {
     if (!sid) return;
+    said(kind, value);
     status.textContent = '…';
     post('/flows/simulate/' + encodeURIComponent(sid), { kind: kind, value: value || '' })
       .then(update).catch(function (e) { status.textContent = e.message; });
