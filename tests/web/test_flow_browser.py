@@ -111,9 +111,10 @@ async def test_a_supervisor_edits_compares_rolls_back_and_simulates_a_flow(
     await page.fill("#sim-caller", "+8613700137000")  # not a demo customer: must verify
     await page.click("#sim-start")
     await _step(page, 0)
-    assert await page.get_attribute("#simulator", "data-listening") == "speech"
+    assert await page.get_attribute("#simulator", "data-listening") == "prompt"  # the greeting
     before = await _heard(page)
-    await page.fill("#sim-say", "电费")  # typed words, matched as the recogniser matches
+    # typed over the greeting, heard at the main menu's speech prompt, matched to its phrases
+    await page.fill("#sim-say", "电费")
     await page.click("#sim-send-say")
     await _step(page, before)
     await page.wait_for_function("() => document.getElementById('diagram-flow').textContent "

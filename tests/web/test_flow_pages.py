@@ -214,3 +214,24 @@ async def test_a_reload_with_problems_is_shown_as_file_and_line(
     async with client.get("/flows/hotline") as resp:
         assert "bill.yaml" not in await resp.text()  # each flow shows its own file's problems
     assert len(await FlowVersions(db).history("bill")) == 1  # a refused reload is not a version
+
+
+async def test_a_key_during_a_prompt_interrupts_it_as_on_the_phone(
+    hotline: Hotline, sign_in: SignIn
+) -> None:
+    client = await sign_in("supervisor")
+    headers = {"X-CSRF-Token": await _csrf(client)}
+    async with client.post("/flows/hotline/simulate", json={}, headers=headers) as resp:
+        state = await resp.json()
+    assert (state["listening"], state["path"][-1]) == ("prompt", ["hotline", "greeting"])
+    assert set(state["interrupt_keys"]) == {"8", "9"}
+    async with client.post(f"/flows/simulate/{state['id']}", json={"kind": "keys", "value": "9"},
+                           headers=headers) as resp:
+        state = await resp.json()
+    nodes = [node for _, node in state["path"]]
+    assert nodes[:4] == ["identify", "greeting", "english", "greeting_english"]
+    assert state["heard"][0]["text"].startswith("Welcome to the power supply")  # in English
+    async with client.post(f"/flows/simulate/{state['id']}", json={"kind": "silence"},
+                           headers=headers) as resp:
+        state = await resp.json()
+    assert ["hotline", "main_menu"] in state["path"]  # the prompt played out, the menu follows

@@ -1,8 +1,10 @@
 """The flows page's simulator: the real flow engine runs a call whose caller is a browser.
 
 `BrowserChannel` is the `Channel` port with the caller at a web page: each time the flow
-listens (GET DATA, WAIT FOR DIGIT, RECORD FILE) the call waits for the next thing the user does
-(keys, typed words, silence, hang-up), sent as HTTP steps. What the flow plays is kept with its
+listens (GET DATA, WAIT FOR DIGIT, RECORD FILE, or a prompt that keys may interrupt) the call
+waits for the next thing the user does (keys, typed words, silence, hang-up), sent as HTTP steps.
+Words typed while a prompt plays wait for the flow to listen for speech, as a caller who talks
+over a prompt is heard only once the recording starts. What the flow plays is kept with its
 words (the prompt cache's `.txt`) so the page can show it and play the prompt's audio.
 
 The calls run on a sandbox: `ivr.app` builds their services over a database of their own seeded
@@ -67,7 +69,9 @@ class BrowserChannel:
         })
         self.inputs: asyncio.Queue[CallerInput] = asyncio.Queue()
         self.waiting = asyncio.Event()  # set while the flow listens for the caller
-        self.listening_for: str = ""  # "keys", "key" or "speech": what the page should offer
+        self.listening_for: str = ""  # "prompt", "keys", "key" or "speech"
+        self.interrupt_keys: str = ""  # while a prompt plays: the keys that stop it
+        self._pending: list[CallerInput] = []  # words typed over a prompt, for the next listen
         self.heard: list[Heard] = []
         self.events: list[str] = []  # what the PBX did: transfers, dials, hang-ups
         self.variables: dict[str, str] = {}
@@ -92,15 +96,18 @@ class BrowserChannel:
 
     # --- the caller ----------------------------------------------------------------------------
 
-    async def _listen(self, kind: str) -> CallerInput:
+    async def _listen(self, kind: str, interrupt_keys: str = "") -> CallerInput:
         self._check()
-        self.listening_for = kind
-        self.waiting.set()
-        try:
-            given = await self.inputs.get()
-        finally:
-            self.waiting.clear()
-            self.listening_for = ""
+        if self._pending:
+            given = self._pending.pop(0)
+        else:
+            self.listening_for, self.interrupt_keys = kind, interrupt_keys
+            self.waiting.set()
+            try:
+                given = await self.inputs.get()
+            finally:
+                self.waiting.clear()
+                self.listening_for = self.interrupt_keys = ""
         if given.kind == "hangup":
             self._gone = True
             raise ChannelHangup("the simulated caller hung up")
@@ -124,7 +131,14 @@ class BrowserChannel:
     async def stream_file(self, filename: str, escape_digits: str = "") -> str | None:
         self._check()
         self._play(filename)
-        return None  # the page offers keys when the flow listens, not during a prompt
+        if not escape_digits:
+            return None  # nothing the caller does stops this prompt
+        given = await self._listen("prompt", escape_digits)
+        if given.kind == "keys" and given.value[:1] in tuple(escape_digits):
+            return given.value[0]  # Asterisk stops at the key; later keys of the entry are lost
+        if given.kind == "say":
+            self._pending.insert(0, given)  # heard when the flow next listens for speech
+        return None  # the prompt played to its end (other keys are dropped, as by Asterisk)
 
     async def get_data(self, filename: str, timeout_ms: int, max_digits: int) -> DigitsResult:
         self._check()
@@ -269,6 +283,7 @@ class Simulation:
                       for n, h in enumerate(self.channel.heard) if n >= since],
             "path": path,
             "listening": "" if done else self.channel.listening_for,
+            "interrupt_keys": "" if done else self.channel.interrupt_keys,
             "events": list(self.channel.events),
             "ended": done,
             "outcome": outcome,

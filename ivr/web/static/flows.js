@@ -104,7 +104,8 @@
       fresh.push(audio);
     });
     playInTurn(fresh);
-    document.getElementById('sim-listening').textContent = state.listening || '—';
+    document.getElementById('sim-listening').textContent = (state.listening || '—') +
+      (state.interrupt_keys ? ' (' + state.interrupt_keys.split('').join(' ') + ')' : '');
     sim.dataset.listening = state.listening;
     sim.dataset.ended = state.ended ? 'yes' : 'no';
     sim.dataset.verified = state.verified ? 'yes' : 'no';
