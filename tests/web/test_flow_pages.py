@@ -16,9 +16,9 @@ from ivr.app import Hotline
 from ivr.db.models import Call, Ticket
 from ivr.db.session import Database
 from ivr.flow.keeper import system_user
-from ivr.services.flow_versions import FlowVersions
+from ivr.services.flow_versions import FlowVersions, digest
 from tests.web.flow_hotline import hotline, start_flow_hotline
-from tests.web.staff import SignIn, csrf_of, sign_in, staff
+from tests.web.staff import PASSWORD, SignIn, csrf_of, sign_in, staff
 
 __all__ = ["hotline", "sign_in", "staff"]
 
@@ -55,7 +55,7 @@ async def test_an_edit_goes_live_kept_as_the_staff_member_then_diff_and_rollback
     before = hotline.registry.current().version
     edited = original.replace("tries: 1\n    on_fail: goodbye", "tries: 2\n    on_fail: goodbye")
     assert edited != original
-    form = {"csrf": await _csrf(client), "yaml": edited}
+    form = {"csrf": await _csrf(client), "yaml": edited, "base": digest(original)}
     async with client.post("/flows/bill/edit", data=form, allow_redirects=False) as resp:
         assert resp.status == 303, await resp.text()
     assert _bill(hotline).read_text(encoding="utf-8") == edited
@@ -89,7 +89,7 @@ async def test_a_bad_edit_never_goes_live_and_names_file_and_line(
     before = hotline.registry.current().version
     bad = original.replace("next: say_payment", "next: say_paymnet")
     line = bad.splitlines().index("    next: say_paymnet") + 1
-    form = {"csrf": await _csrf(client), "yaml": bad}
+    form = {"csrf": await _csrf(client), "yaml": bad, "base": digest(original)}
     async with client.post("/flows/bill/edit", data=form) as resp:
         assert resp.status == 400
         html = await resp.text()
@@ -99,16 +99,28 @@ async def test_a_bad_edit_never_goes_live_and_names_file_and_line(
     assert _bill(hotline).read_text(encoding="utf-8") == original
     assert hotline.registry.current().version == before
     assert len(await FlowVersions(db).history("bill")) == 1
-    not_yaml = {"csrf": form["csrf"], "yaml": "flow: bill\nnodes: [\n"}
+    not_yaml = form | {"yaml": "flow: bill\nnodes: [\n"}
     async with client.post("/flows/bill/edit", data=not_yaml) as resp:
         assert resp.status == 400 and "YAML syntax" in await resp.text()
     assert _bill(hotline).read_text(encoding="utf-8") == original
 
 
 async def test_a_file_changed_on_disk_is_kept_as_the_os_user(
-    database_url: str, db: Database, tmp_path: Path
+    database_url: str, db: Database, tmp_path: Path, staff: None
 ) -> None:
     running = await start_flow_hotline(database_url, tmp_path, watch=True)
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def sign_in(role: str) -> aiohttp.ClientSession:
+        client = aiohttp.ClientSession(f"http://127.0.0.1:{running.http_port}",
+                                       cookie_jar=aiohttp.CookieJar(unsafe=True))
+        sessions.append(client)
+        csrf = await _csrf(client, "/signin")
+        form = {"name": role, "password": PASSWORD, "csrf": csrf}
+        async with client.post("/signin", data=form, allow_redirects=False) as resp:
+            assert resp.status == 303
+        return client
+
     try:
         await asyncio.sleep(0.5)  # the watcher is up
         path = running.settings.flows_dir / "bill.yaml"
@@ -123,7 +135,22 @@ async def test_a_file_changed_on_disk_is_kept_as_the_os_user(
             (system_user(), "reload"), (system_user(), "start")]
         assert "tries: 3" in history[0].content
         assert len(await FlowVersions(db).history("hotline")) == 1  # unchanged: nothing new
+
+        # A page edit wakes the watcher too; the edit is still kept once, as the staff member's.
+        client = await sign_in("supervisor")
+        text = path.read_text(encoding="utf-8")
+        form = {"csrf": await _csrf(client), "base": digest(text),
+                "yaml": text.replace("tries: 3", "tries: 4")}
+        async with client.post("/flows/bill/edit", data=form, allow_redirects=False) as resp:
+            assert resp.status == 303, await resp.text()
+        await asyncio.sleep(2)  # well past the watcher's debounce
+        history = await FlowVersions(db).history("bill")
+        assert [(v.author, v.source) for v in history[:2]] == [
+            ("supervisor", "edit"), (system_user(), "reload")]
+        assert len(history) == 3
     finally:
+        for session in sessions:
+            await session.close()
         await running.close()
 
 
@@ -235,3 +262,22 @@ async def test_a_key_during_a_prompt_interrupts_it_as_on_the_phone(
                            headers=headers) as resp:
         state = await resp.json()
     assert ["hotline", "main_menu"] in state["path"]  # the prompt played out, the menu follows
+
+
+async def test_an_edit_made_on_an_older_text_does_not_undo_a_newer_change(
+    hotline: Hotline, sign_in: SignIn, db: Database
+) -> None:
+    path = _bill(hotline)
+    opened = path.read_text(encoding="utf-8")
+    newer = opened.replace("tries: 1\n", "tries: 2\n")
+    path.write_text(newer, encoding="utf-8")  # saved by someone else meanwhile
+    assert hotline.registry.reload()
+    client = await sign_in("supervisor")
+    form = {"csrf": await _csrf(client), "base": digest(opened),
+            "yaml": opened.replace("prompt: goodbye", "prompt: goodbye  # mine")}
+    async with client.post("/flows/bill/edit", data=form) as resp:
+        assert resp.status == 409
+        html = await resp.text()
+    assert "# mine" in html and 'id="edit-conflict"' in html  # their text is kept to redo
+    assert path.read_text(encoding="utf-8") == newer
+    assert f'name="base" value="{digest(newer)}"' in html

@@ -16,7 +16,7 @@ from ivr.flow.diagram import flow_graph
 from ivr.flow.flowset import Flow
 from ivr.flow.keeper import FlowChangeRefused, FlowKeeper
 from ivr.flow.problems import Problem
-from ivr.services.flow_versions import Version
+from ivr.services.flow_versions import Version, digest
 from ivr.web.auth import PUBLIC, allow
 from ivr.web.pages.common import render
 from ivr.web.pages.flow_sim import CallerInput, Simulations
@@ -142,7 +142,7 @@ async def edit_page(request: web.Request) -> web.Response:
     flow = _flow(request)
     text = flow.path.read_text(encoding="utf-8")
     return render(request, "flow_edit.html", {"heading": "flows", "flow": flow, "text": text,
-                                              "problems": []})
+                                              "base": digest(text), "problems": []})
 
 
 @page(*ROLES)
@@ -150,7 +150,15 @@ async def save_edit(request: web.Request) -> web.Response:
     source, flow = _source(request), _flow(request)
     form = await request.post()
     text = str(form.get("yaml", "")).replace("\r\n", "\n")
+    base = str(form.get("base", ""))
     try:
+        on_disk = flow.path.read_text(encoding="utf-8")
+        if base != digest(on_disk):
+            # Someone saved (or rolled back) since this text was opened: saving would silently
+            # undo their change. The page keeps this text and offers the new one's digest.
+            return render(request, "flow_edit.html", {
+                "heading": "flows", "flow": flow, "text": text, "base": digest(on_disk),
+                "problems": [], "conflict": True}, status=409)
         if len(text.encode()) > MAX_YAML:
             raise FlowChangeRefused([Problem(flow.path, 1, f"larger than {MAX_YAML} bytes")])
         kept = await source.keeper.apply(flow.path.name, text, author=_user(request),
@@ -158,10 +166,11 @@ async def save_edit(request: web.Request) -> web.Response:
     except FlowChangeRefused as exc:
         # Nothing was written: the page shows the text as typed with what is wrong, by line.
         return render(request, "flow_edit.html", {"heading": "flows", "flow": flow,
-                                                  "text": text, "problems": exc.problems},
-                      status=400)
+                                                  "text": text, "base": base,
+                                                  "problems": exc.problems}, status=400)
     done = f"saved as #{kept[0].id}" if kept else "no change"
-    raise web.HTTPSeeOther(f"/flows/{flow.name}?done={done}")
+    renamed = flow.name not in source.keeper.current().flows  # the edit changed `flow:`
+    raise web.HTTPSeeOther("/flows" if renamed else f"/flows/{flow.name}?done={done}")
 
 
 @page(*ROLES)

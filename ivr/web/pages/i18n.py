@@ -99,6 +99,9 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
                      "a flow with problems never goes live"),
     "not_saved": ("未保存：有以下问题", "Not saved: these problems"),
     "check_and_save": ("校验并保存", "Check and save"),
+    "edit_conflict": ("未保存：打开后该文件已被他人修改。请先查看其版本，再基于新内容修改后保存。",
+                      "Not saved: the file changed since you opened it. Look at its versions, "
+                      "then save again (this text is kept below)."),
     "call": ("呼入", "Call"),
     "listening": ("等待输入", "Waiting for"),
     "press": ("按键", "Press"),
