@@ -9,6 +9,7 @@
   var cy = null;
   var path = [];  // [flow, node] visited by the simulated call, in order
 
+  var READABLE = 0.75;  // zoom below which node labels cannot be read
   var STYLE = [
     { selector: 'node', style: {
       'shape': 'round-rectangle', 'label': 'data(label)', 'text-wrap': 'wrap',
@@ -32,9 +33,16 @@
     if (cy) cy.destroy();
     cy = cytoscape({
       container: box, elements: graph.nodes.concat(graph.edges), style: STYLE,
-      layout: { name: 'dagre', rankDir: 'TB', nodeSep: 30, rankSep: 45 }, wheelSensitivity: 0.3
+      layout: { name: 'dagre', rankDir: 'TB', nodeSep: 30, rankSep: 45, fit: true, padding: 20 },
+      wheelSensitivity: 0.3
     });
     cy.on('tap', 'node[kind = "flow"]', function (e) { show(e.target.data('flow')); });
+    // A large flow fitted whole would be unreadable: no smaller than this, from its start.
+    if (cy.zoom() < READABLE) {
+      var start = cy.getElementById(graph.start).position();
+      cy.zoom(READABLE);
+      cy.pan({ x: box.clientWidth / 2 - start.x * READABLE, y: 40 - start.y * READABLE });
+    }
     light();
   }
 
@@ -60,10 +68,19 @@
       if (step[0] !== shown) { previous = null; return; }
       var node = cy.getElementById('n:' + step[1]);
       node.addClass(i === path.length - 1 ? 'current visited' : 'visited');
+      if (i === path.length - 1 && node.length) follow(node);
       if (previous) previous.edgesTo(node).addClass('visited');
       previous = node;
     });
     box.dataset.lit = cy.nodes('.visited').map(function (n) { return n.id().slice(2); }).join(',');
+  }
+
+  // Keep the node the call is at in view.
+  function follow(node) {
+    var view = cy.extent(), at = node.boundingBox();
+    if (at.x1 < view.x1 || at.x2 > view.x2 || at.y1 < view.y1 || at.y2 > view.y2) {
+      cy.animate({ center: { eles: node } }, { duration: 250 });
+    }
   }
 
   draw(JSON.parse(document.getElementById('graph-data').textContent));
