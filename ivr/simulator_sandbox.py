@@ -39,6 +39,11 @@ class SimulatorSandbox:
         self._services: HotlineServices | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def database(self) -> Database | None:
+        """The sandbox's own database (None until the first simulation builds it)."""
+        return self._db
+
     async def runner(self, recognizer: Recognizer,
                      observe: Callable[[CallContext], None]) -> CallRunner:
         """A runner for one simulated call, over the sandbox's services."""

@@ -281,3 +281,24 @@ async def test_an_edit_made_on_an_older_text_does_not_undo_a_newer_change(
     assert "# mine" in html and 'id="edit-conflict"' in html  # their text is kept to redo
     assert path.read_text(encoding="utf-8") == newer
     assert f'name="base" value="{digest(newer)}"' in html
+
+
+async def test_a_simulated_work_order_lands_in_the_sandbox_only(
+    hotline: Hotline, sign_in: SignIn, db: Database
+) -> None:
+    client = await sign_in("supervisor")
+    headers = {"X-CSRF-Token": await _csrf(client)}
+    async with client.post("/flows/callback/simulate", json={"caller": "+8613800138000"},
+                           headers=headers) as resp:
+        state = await resp.json()
+    assert state["ended"] is True and ["callback", "promised"] in state["path"]
+    assert hotline.sandbox is not None and hotline.sandbox.database is not None
+    async with hotline.sandbox.database.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket))).all()
+        calls = (await session.scalars(select(Call))).all()
+    assert [t.type for t in tickets] == ["enquiry"]
+    assert [c.uniqueid for c in calls] == [tickets[0].call_uniqueid]
+    assert calls[0].uniqueid.startswith("sim-")
+    async with db.sessionmaker() as session:  # the hotline's own database: untouched
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
+        assert await session.scalar(select(func.count()).select_from(Call)) == 0
