@@ -16,7 +16,7 @@ from ivr.app import Hotline
 from ivr.db.models import Call, Ticket
 from ivr.db.session import Database
 from ivr.flow.keeper import system_user
-from ivr.services.flow_versions import FlowVersions, digest
+from ivr.services.flow_versions import FlowText, FlowVersions, digest
 from tests.web.flow_hotline import hotline, start_flow_hotline
 from tests.web.staff import PASSWORD, SignIn, csrf_of, sign_in, staff
 
@@ -302,3 +302,31 @@ async def test_a_simulated_work_order_lands_in_the_sandbox_only(
     async with db.sessionmaker() as session:  # the hotline's own database: untouched
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
         assert await session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+async def test_a_rollback_that_no_longer_passes_the_checks_is_refused(
+    hotline: Hotline, sign_in: SignIn, db: Database
+) -> None:
+    """An old version can go stale (a prompt it names was removed since): it is checked like
+    any edit and refused with its problems, the file and the flows in service untouched."""
+    path = _bill(hotline)
+    original = path.read_text(encoding="utf-8")
+    stale_text = original.replace("prompt: no_bills", "prompt: no_bills_retired")
+    stale, _ = await FlowVersions(db).record(
+        {"bill": FlowText("bill.yaml", stale_text), "hotline": FlowText("hotline.yaml", "x")},
+        author="someone", source="reload", set_version="old")
+    await FlowVersions(db).record({"bill": FlowText("bill.yaml", original)},
+                                  author=system_user(), source="reload", set_version="now")
+    before = hotline.registry.current().version
+    client = await sign_in("supervisor")
+    form = {"csrf": await _csrf(client), "version": str(stale.id)}
+    async with client.post("/flows/bill/rollback", data=form) as resp:
+        assert resp.status == 400
+        html = await resp.text()
+    line = stale_text.splitlines().index("    prompt: no_bills_retired") + 1
+    assert f"bill.yaml:{line}:" in html and "no_bills_retired" in html
+    assert path.read_text(encoding="utf-8") == original
+    assert hotline.registry.current().version == before
+    form["version"] = "99999"
+    async with client.post("/flows/bill/rollback", data=form) as resp:
+        assert resp.status == 404
