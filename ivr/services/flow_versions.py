@@ -82,6 +82,13 @@ class FlowVersions:
         async with self._db.sessionmaker() as session:
             return {flow: sha for flow, sha in (await session.execute(query)).all()}
 
+    async def latest(self) -> dict[str, Version]:
+        """Each flow's newest version: what is in service, and who put it there when."""
+        newest = (select(func.max(FlowVersion.id)).group_by(FlowVersion.flow)).scalar_subquery()
+        query = select(FlowVersion).where(FlowVersion.id.in_(newest))
+        async with self._db.sessionmaker() as session:
+            return {r.flow: _version(r) for r in (await session.scalars(query)).all()}
+
     async def history(self, flow: str) -> list[Version]:
         """A flow's versions, newest first."""
         query = select(FlowVersion).where(FlowVersion.flow == flow).order_by(

@@ -40,6 +40,8 @@ async def test_each_flow_starts_with_the_version_in_service(
     async with client.get("/flows") as resp:
         html = await resp.text()
     names = re.findall(r'<tr data-flow="([a-z_]+)">', html)
+    row = html.split('<tr data-flow="bill">')[1].split("</tr>")[0]
+    assert f"{system_user()} (start)" in row
     assert names == sorted(hotline.registry.current().flows) and "bill" in names
     history = await FlowVersions(db).history("bill")
     assert [(v.author, v.source) for v in history] == [(system_user(), "start")]

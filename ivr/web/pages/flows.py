@@ -66,8 +66,10 @@ async def flows_page(request: web.Request) -> web.Response:
     source = _source(request)
     flow_set = source.keeper.current()
     counts = await source.keeper.versions.counts()
+    latest = await source.keeper.versions.latest()
     rows = [{"name": name, "file": flow.path.name, "nodes": len(flow.nodes),
-             "versions": counts.get(name, 0),
+             "versions": counts.get(name, 0), "latest": latest.get(name),
+             "when": _when(latest[name], source.timezone) if name in latest else "",
              "description": str(flow.doc.get("description", "")) if flow.doc else ""}
             for name, flow in sorted(flow_set.flows.items())]
     return render(request, "flows.html", {

@@ -76,6 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     "file": ("文件", "File"),
     "nodes": ("节点", "Nodes"),
     "versions": ("版本", "Versions"),
+    "last_change": ("最近修改", "Last change"),
     "flow_set_version": ("流程集版本", "Flow set version"),
     "flow_problems": ("校验问题", "Validation problems"),
     "no_problems": ("无问题：在用的流程已通过校验",
