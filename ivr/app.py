@@ -16,6 +16,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -29,17 +30,21 @@ from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.engine import CallRunner
+from ivr.flow.keeper import FlowKeeper, system_user
 from ivr.flow.registry import FlowRegistry
 from ivr.flow.transcription import Transcriptions
 from ivr.loop_lag import LoopLag
+from ivr.services.flow_versions import FlowVersions
 from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
+from ivr.simulator_sandbox import SimulatorSandbox
 from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
-from ivr.web.pages import Alarms
+from ivr.web.pages import Alarms, FlowPagesSource
+from ivr.web.pages.flow_sim import Simulations
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,8 @@ class Hotline:
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     loop_lag: LoopLag = field(default_factory=LoopLag)
     dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
+    keeper: FlowKeeper | None = None  # every accepted reload kept, edits from the flows page
+    sandbox: SimulatorSandbox | None = None  # the flows page's simulated calls' own database
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -125,6 +132,8 @@ class Hotline:
             try:
                 async for ok in self.registry.watch():
                     if ok:
+                        if self.keeper is not None:  # kept first: rendering may take a while
+                            await self.keeper.record(author=system_user(), source="reload")
                         await self.render_prompts()
                 log.error("flow watcher ended; restarting it")
             except Exception as exc:
@@ -147,6 +156,8 @@ class Hotline:
             await self.runner.services.pending_tickets.close()
         if self.web_runner is not None:
             await self.web_runner.cleanup()
+        if self.sandbox is not None:
+            await self.sandbox.close()
         if self.ami is not None:  # after the calls' grace, so their queue records still arrive
             await self.ami.close()
         if self.recorder is not None:
@@ -211,7 +222,10 @@ async def start_hotline(
         header_timeout=settings.agi_header_timeout,
     )
     hotline = Hotline(settings, db, registry, synth, runner, agi)
+    hotline.keeper = keeper = FlowKeeper(registry, FlowVersions(db))
+    hotline.sandbox = sandbox = SimulatorSandbox(settings, registry, synth)
     try:
+        await keeper.record(author=system_user(), source="start")
         await close_interrupted_calls(services, instance_name(settings))
         if services.pending_tickets is not None:  # work orders kept before a stop or crash
             await services.pending_tickets.replay()
@@ -231,8 +245,10 @@ async def start_hotline(
             loop_lag_ms=hotline.loop_lag.max_ms,
         )
         alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
+        flow_pages = FlowPagesSource(keeper, Simulations(sandbox.runner),
+                                     ZoneInfo(settings.timezone))
         app = create_web_app(services, health=health, timezone=settings.timezone,
-                             pbx=hotline.ami, alarms=alarms)
+                             pbx=hotline.ami, alarms=alarms, flow_pages=flow_pages)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     http_bind: str = "127.0.0.1:8080"
     flows_dir: Path = Path("flows")
     prompts_dir: Path = Path("prompts")
+    # Demo customers and bills the flows page's simulator calls with (its own sandbox database).
+    demo_dir: Path = Path("demo")
     default_language: str = Language.ZH_CN.value
     country: str = "CN"  # region for parsing caller numbers without a country code
     timezone: str = "Asia/Shanghai"

@@ -512,3 +512,21 @@ class DoNotCall(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(100), default="")
     added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FlowVersion(Base):
+    """A flow file's text as it went into service: every accepted reload that changed it, who
+    made the change (`system`/the OS user for the file watcher, the staff name for a page edit)
+    and how (`start`, `reload`, `edit`, `rollback`)."""
+
+    __tablename__ = "flow_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow: Mapped[str] = mapped_column(String(100), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(16))
+    set_version: Mapped[str] = mapped_column(String(64))  # the flow set's hash, as calls record
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -47,8 +47,10 @@ class CallRunner:
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
                  recordings_dir: Path = Path("var/recordings"),
                  voice_messages_dir: Path | None = None,
-                 instance: str | None = None) -> None:
+                 instance: str | None = None,
+                 observe: Callable[[CallContext], None] | None = None) -> None:
         self._flows = flows
+        self._observe = observe  # the flows page's simulator watches the journey as it grows
         self.instance = instance  # recorded with each call: who closes it after a crash
         self.recognizer = recognizer  # None: menus are keypad-only
         self.recordings_dir = recordings_dir
@@ -67,6 +69,8 @@ class CallRunner:
         ctx = CallContext(channel=channel, flows=flows, services=self.services, synth=self.synth,
                           language=self.default_language, outbound_dial=self.outbound_dial,
                           ring_seconds=self.ring_seconds, tz=self.tz)
+        if self._observe is not None:
+            self._observe(ctx)
         uniqueid = channel.uniqueid
         if self.recognizer is not None:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)

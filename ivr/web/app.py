@@ -25,7 +25,7 @@ from ivr.web import (
 )
 from ivr.web.auth import PUBLIC, TOKENS_KEY, allow, auth_middleware, error
 from ivr.web.encode import respond
-from ivr.web.pages import Alarms, add_pages
+from ivr.web.pages import Alarms, FlowPagesSource, add_pages
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,10 @@ def create_web_app(
     timezone: str,
     pbx: LivePbx | None = None,
     alarms: Alarms | None = None,
+    flow_pages: FlowPagesSource | None = None,
 ) -> web.Application:
-    """`pbx`: live queue state and agent control (None: AMI not configured)."""
+    """`pbx`: live queue state and agent control (None: AMI not configured). `flow_pages`: the
+    flows' history, editing and simulator (None: no flows pages)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
     app[TOKENS_KEY] = services.tokens
     app[HEALTH_KEY] = health
@@ -104,7 +106,7 @@ def create_web_app(
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     add_pages(app, services, pbx=pbx, live_calls=health.live_calls,
-              timezone=app[TZ_KEY], alarms=alarms or Alarms())
+              timezone=app[TZ_KEY], alarms=alarms or Alarms(), flow_pages=flow_pages)
     metrics.add_routes(app, pbx, health.live_calls, health.prompts_failed)
     openapi.add_routes(app)
     return app

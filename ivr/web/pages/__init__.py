@@ -11,14 +11,15 @@ from aiohttp import web
 
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web.pages import desk, outages, reports, signin, wallboard
+from ivr.web.pages import desk, flows, outages, reports, signin, wallboard
 from ivr.web.pages.desk import DeskSource
+from ivr.web.pages.flows import FlowPagesSource
 from ivr.web.pages.outages import OutagePageSource
 from ivr.web.pages.reports import ReportSource
 from ivr.web.pages.wallboard import Alarms, WallboardSource
 from ivr.web.sessions import LIMITER_KEY, SESSIONS_KEY, SessionStore, SignInLimiter
 
-__all__ = ["Alarms", "add_pages"]
+__all__ = ["Alarms", "FlowPagesSource", "add_pages"]
 
 
 def add_pages(
@@ -29,6 +30,7 @@ def add_pages(
     live_calls: Callable[[], int],
     timezone: ZoneInfo,
     alarms: Alarms,
+    flow_pages: FlowPagesSource | None = None,
 ) -> None:
     aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("ivr.web", "templates"), autoescape=True
@@ -40,3 +42,5 @@ def add_pages(
     desk.add_routes(app, DeskSource(services, pbx, timezone))
     outages.add_routes(app, OutagePageSource(services, timezone))
     reports.add_routes(app, ReportSource(services, timezone))
+    if flow_pages is not None:
+        flows.add_routes(app, flow_pages)

@@ -18,6 +18,7 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("desk", "/desk", frozenset({"agent"})),
     ("outages", "/outages", frozenset({"dispatch", "supervisor"})),
     ("reports", "/reports", frozenset({"supervisor"})),
+    ("flows", "/flows", frozenset({"supervisor"})),
 )
 
 
