@@ -12,8 +12,11 @@ import gc
 import logging
 import signal
 import socket
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -36,7 +39,9 @@ from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
+from ivr.web.monthly_job import MonthlyReportJob
 from ivr.web.pages import Alarms
+from ivr.web.pages.reports import ReportSource
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +112,10 @@ class Hotline:
         self._prompts_failed = [f"{lang}: {name}: {why}" for lang, name, why in result.failed]
         self._prompt_names = {(lang, text): name
                               for lang, prompts in texts.items() for name, text in prompts.items()}
+
+    def run_in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        """A job that lives as long as the hotline, cancelled by `close`."""
+        self._tasks.append(asyncio.create_task(job))
 
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
@@ -225,6 +234,10 @@ async def start_hotline(
         alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
         app = create_web_app(services, health=health, timezone=settings.timezone,
                              pbx=hotline.ami, alarms=alarms)
+        # The previous month's report, written on the 1st (or now, if that was missed).
+        monthly = MonthlyReportJob(ReportSource(services, ZoneInfo(settings.timezone)),
+                                   instance=instance_name(settings))
+        hotline.run_in_background(monthly.run())
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

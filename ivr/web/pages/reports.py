@@ -15,12 +15,13 @@ from aiohttp import web
 from openpyxl import Workbook
 
 from ivr.services.hotline_services import HotlineServices
+from ivr.web.pages.charts import SCRIPTS, bars
 from ivr.web.pages.common import render
 from ivr.web.pages.i18n import translate
-from ivr.web.pages.svg import bars
 from ivr.web.sessions import SESSION_KEY, page
 
 PERIODS = ("day", "week", "month")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,10 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-async def report(source: ReportSource, period: str, day: date) -> dict[str, Any]:
+async def report(source: ReportSource, period: str, day: date,
+                 now: datetime | None = None) -> dict[str, Any]:
     since, until = period_bounds(period, day, source.timezone)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     services = source.services
     calls = await services.figures.calls(since, until, source.timezone)
     level = await services.queue_stats.service_level(since, until)
@@ -104,15 +106,31 @@ async def reports_page(request: web.Request) -> web.Response:
     period, day = _request_period(request)
     data = await report(request.app[REPORT_KEY], period, day)
     lang = request[SESSION_KEY].language.value
-    hour_chart = bars([str(h) for h in range(24)], data["by_hour"],
-                      title=translate(lang, "calls_by_hour"), width=900)
-    order_chart = bars([o["type"] for o in data["orders"]], [o["opened"] for o in data["orders"]],
-                       second=[o["met"] for o in data["orders"]],
-                       title=translate(lang, "orders_by_type"), width=900)
+    hour_chart = bars([str(h) for h in range(24)],
+                      [(translate(lang, "calls"), data["by_hour"])],
+                      title=translate(lang, "calls_by_hour"))
+    order_chart = bars([translate(lang, f"type_{o['type']}") for o in data["orders"]],
+                       [(translate(lang, "opened"), [o["opened"] for o in data["orders"]]),
+                        (translate(lang, "deadline_met"), [o["met"] for o in data["orders"]])],
+                       title=translate(lang, "orders_by_type"))
     return render(request, "reports.html", {
         "heading": "reports", "r": data, "periods": PERIODS, "day": day.isoformat(),
-        "hour_chart": hour_chart, "order_chart": order_chart,
+        "hour_chart": hour_chart, "order_chart": order_chart, "chart_scripts": SCRIPTS,
+        "monthly": await request.app[REPORT_KEY].services.monthly_reports.list(),
+        "tz": request.app[REPORT_KEY].timezone,
     })
+
+
+@page("supervisor")
+async def monthly_xlsx(request: web.Request) -> web.Response:
+    """A monthly report written on the 1st by the background job, as it was written."""
+    month = request.match_info["month"]
+    body = await request.app[REPORT_KEY].services.monthly_reports.xlsx(month)
+    if body is None:
+        raise web.HTTPNotFound(text=f"no monthly report for {month}")
+    return web.Response(body=body, content_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="hotline-month-{month}.xlsx"',
+        "Cache-Control": "no-store"})
 
 
 def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
@@ -137,6 +155,19 @@ def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
             ("work_orders", orders)]
 
 
+def workbook(data: dict[str, Any]) -> bytes:
+    """The report as an XLSX file: a sheet per table of `_rows`."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in _rows(data):
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def _filename(data: dict[str, Any], suffix: str) -> str:
     return f"hotline-{data['period']}-{data['from']}.{suffix}"
 
@@ -153,16 +184,8 @@ async def export(request: web.Request) -> web.Response:
             writer.writerows(rows)
         body, ctype = ("\ufeff" + out.getvalue()).encode(), "text/csv"  # BOM: Excel reads UTF-8
     else:
-        book = Workbook()
-        book.remove(book.active)
-        for name, rows in _rows(data):
-            sheet = book.create_sheet(name)
-            for row in rows:
-                sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body = buffer.getvalue()
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = workbook(data)
+        ctype = XLSX
     name = _filename(data, request.match_info["format"])
     return web.Response(body=body, content_type=ctype, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -172,3 +195,4 @@ def add_routes(app: web.Application, source: ReportSource) -> None:
     app[REPORT_KEY] = source
     app.router.add_get("/reports", reports_page)
     app.router.add_get("/reports/export.{format:xlsx|csv}", export)
+    app.router.add_get(r"/reports/monthly/{month:\d{4}-\d{2}}.xlsx", monthly_xlsx)
