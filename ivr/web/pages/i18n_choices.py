@@ -36,6 +36,7 @@ CHOICES: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     # campaigns
     "campaigns": ("外呼任务", "Campaigns"),
     "campaign": ("任务", "Campaign"),
+    "campaign_name": ("任务名称", "Name"),
     "new_campaign": ("新建外呼任务", "New campaign"),
     "flow": ("流程", "Flow"),
     "caller_id": ("主叫号码", "Caller id"),
@@ -101,6 +102,9 @@ CHOICES: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     # reports
     "opened": ("受理", "Opened"),
     "deadline_met": ("按期办结", "Deadline met"),
+    "deadline_missed": ("超期办结", "Deadline missed"),
+    "offered": ("进入队列", "Offered"),
+    "answered": ("人工接听", "Answered"),
     "monthly_reports": ("月报(每月1日自动生成)", "Monthly reports (written on the 1st)"),
     "written_at": ("生成时间", "Written"),
     "report_ready": ("已生成", "Ready"),

@@ -107,12 +107,10 @@ async def reports_page(request: web.Request) -> web.Response:
     data = await report(request.app[REPORT_KEY], period, day)
     lang = request[SESSION_KEY].language.value
     hour_chart = bars([str(h) for h in range(24)],
-                      [(translate(lang, "calls"), data["by_hour"])],
-                      title=translate(lang, "calls_by_hour"))
+                      [(translate(lang, "calls"), data["by_hour"])])  # the card has the title
     order_chart = bars([translate(lang, f"type_{o['type']}") for o in data["orders"]],
                        [(translate(lang, "opened"), [o["opened"] for o in data["orders"]]),
-                        (translate(lang, "deadline_met"), [o["met"] for o in data["orders"]])],
-                       title=translate(lang, "orders_by_type"))
+                        (translate(lang, "deadline_met"), [o["met"] for o in data["orders"]])])
     return render(request, "reports.html", {
         "heading": "reports", "r": data, "periods": PERIODS, "day": day.isoformat(),
         "hour_chart": hour_chart, "order_chart": order_chart, "chart_scripts": SCRIPTS,

@@ -183,7 +183,7 @@ async def surveys_page(request: web.Request) -> web.Response:
         [(tr("followed_up"), [row.followed_up for row in coverage]),
          (tr("pending"), [row.pending for row in coverage]),
          (tr("missing"), [row.missing for row in coverage])],
-        title=tr("coverage"), stacked=True, colors=("#2fbf71", "#f5a623", "#ff4d4f"))
+        stacked=True, colors=("#2fbf71", "#f5a623", "#ff4d4f"))
     score_chart = bars(
         types,
         [(f"{score}", [row.scores[score] for row in spread]) for score in (1, 2, 3, 4, 5)],
