@@ -57,9 +57,12 @@ async def a_month_of_calls(db: Database, first: date) -> None:
     for uid, ended, outcome in calls:
         await log.finish(uid, outcome=outcome, queue=None, ended_at=ended, account=None,
                          events=[], caller="+8613800138000")
-    await Tickets(db, "Asia/Shanghai").open(
+    tickets = Tickets(db, "Asia/Shanghai")
+    repair = await tickets.open(
         "repair", account=None, caller="+8613800138000", description="no power",
         call_uniqueid=None, now=local(first + timedelta(days=3), 9))
+    await tickets.close(repair.number, "fuse replaced", by="crew",
+                        now=local(first + timedelta(days=3), 11))  # its follow-up still to call
 
 
 def summary_of(xlsx: bytes) -> dict[str, object]:
@@ -89,10 +92,16 @@ async def test_the_previous_month_is_written_once_on_the_first(db: Database) -> 
         3, 2, 66.7)
     assert (figures["from"], figures["to"]) == ("2026-11-01", "2026-11-30")
     assert [o["type"] for o in figures["orders"]] == ["repair"]
+    repair = next(f for f in figures["follow_ups"] if f["type"] == "repair")
+    assert (repair["closed"], repair["followed_up"], repair["pending"], repair["pct"]) == (
+        1, 0, 1, 0.0)
     xlsx = await reports.xlsx("2026-11")
     assert xlsx is not None
     summary = summary_of(xlsx)
     assert (summary["period"], summary["calls"], summary["self_served"]) == ("month", 3, 2)
+    book = load_workbook(io.BytesIO(xlsx))
+    follow_ups = {r[0]: r for r in book["follow_ups"].iter_rows(min_row=2, values_only=True)}
+    assert follow_ups["repair"][1:4] == (1, 0, 1)  # closed, followed up, pending
     assert [m.month for m in await reports.list()] == ["2026-11", "2026-10"]
     clock.now = local(date(2026, 12, 20), 12)
     assert await second.run_once() is None

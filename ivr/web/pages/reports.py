@@ -1,6 +1,6 @@
 """Daily, weekly and monthly reports (日报/周报/月报): calls by hour, the three-ring shares of
 the IVR and of the agents, self-service, abandoned calls, work orders by type with their
-deadlines met; as a page with charts and as XLSX or CSV."""
+deadlines met, follow-up coverage and satisfaction; as a page with charts and as XLSX or CSV."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ async def report(source: ReportSource, period: str, day: date,
     calls = await services.figures.calls(since, until, source.timezone)
     level = await services.queue_stats.service_level(since, until)
     orders = await services.figures.orders(since, until, now)
+    follow_ups = await services.surveys.coverage(since, until)
     return {
         "period": period,
         "from": since.date().isoformat(),
@@ -84,6 +85,12 @@ async def report(source: ReportSource, period: str, day: date,
             {"type": o.type, "opened": o.opened, "closed": o.closed, "met": o.deadline_met,
              "missed": o.deadline_missed, "overdue": o.open_overdue, "pct": o.compliance_pct}
             for o in orders
+        ],
+        "follow_ups": [
+            {"type": f.type, "closed": f.closed, "followed_up": f.followed_up,
+             "pending": f.pending, "missing": f.missing, "pct": f.percent,
+             "scored": f.scored, "satisfied": f.satisfied, "satisfaction": f.satisfaction_rate}
+            for f in follow_ups
         ],
     }
 
@@ -149,8 +156,14 @@ def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
         [o["type"], o["opened"], o["closed"], o["met"], o["missed"], o["overdue"], o["pct"]]
         for o in data["orders"]
     ]
+    follow_ups = [["type", "closed", "followed_up", "pending", "missing", "coverage_pct",
+                   "scored", "satisfied", "satisfaction_pct"]] + [
+        [f["type"], f["closed"], f["followed_up"], f["pending"], f["missing"], f["pct"],
+         f["scored"], f["satisfied"], f["satisfaction"]]
+        for f in data["follow_ups"]
+    ]
     return [("summary", summary), ("calls_by_hour", hours), ("queues", queues),
-            ("work_orders", orders)]
+            ("work_orders", orders), ("follow_ups", follow_ups)]
 
 
 def workbook(data: dict[str, Any]) -> bytes:
