@@ -77,6 +77,11 @@ class MonthlyReports:
         async with self._db.sessionmaker() as session:
             return [MonthlyReportInfo(*row) for row in await session.execute(query)]
 
+    async def ready(self, month: str) -> bool:
+        async with self._db.sessionmaker() as session:
+            return await session.scalar(select(MonthlyReport.state).where(
+                MonthlyReport.month == month)) == READY
+
     async def xlsx(self, month: str) -> bytes | None:
         async with self._db.sessionmaker() as session:
             return await session.scalar(select(MonthlyReport.xlsx).where(

@@ -45,6 +45,8 @@ class MonthlyReportJob:
         first = month_due(now, self._source, self._grace)
         month = first.strftime("%Y-%m")
         reports = self._source.services.monthly_reports
+        if await reports.ready(month):  # the usual case: a read, no write every few minutes
+            return None
         if not await reports.claim(month, self._instance, now):
             return None  # written already, or being written by another process
         try:
