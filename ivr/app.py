@@ -43,8 +43,10 @@ from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
+from ivr.web.monthly_job import MonthlyReportJob
 from ivr.web.pages import Alarms, FlowPagesSource
 from ivr.web.pages.flow_sim import Simulations
+from ivr.web.pages.reports import ReportSource
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,8 @@ class Hotline:
         self._prompt_names = {(lang, text): name
                               for lang, prompts in texts.items() for name, text in prompts.items()}
 
-    def start(self, job: Coroutine[Any, Any, None]) -> None:
-        """Run a background job until the hotline closes."""
+    def run_in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        """A job that lives as long as the hotline, cancelled by `close`."""
         self._tasks.append(asyncio.create_task(job))
 
     def watch_flows(self) -> None:
@@ -249,6 +251,10 @@ async def start_hotline(
                                      ZoneInfo(settings.timezone))
         app = create_web_app(services, health=health, timezone=settings.timezone,
                              pbx=hotline.ami, alarms=alarms, flow_pages=flow_pages)
+        # The previous month's report, written on the 1st (or now, if that was missed).
+        monthly = MonthlyReportJob(ReportSource(services, ZoneInfo(settings.timezone)),
+                                   instance=instance_name(settings))
+        hotline.run_in_background(monthly.run())
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address
@@ -256,7 +262,7 @@ async def start_hotline(
         if watch:
             hotline.watch_flows()
         if isinstance(recognizer, Dictation):  # voice messages written down after their call
-            hotline.start(Transcriptions(services.voice_messages, recognizer).run())
+            hotline.run_in_background(Transcriptions(services.voice_messages, recognizer).run())
         hotline.loop_lag.start()
     except BaseException:
         await hotline.close()

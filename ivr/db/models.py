@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -530,3 +531,31 @@ class FlowVersion(Base):
     source: Mapped[str] = mapped_column(String(16))
     set_version: Mapped[str] = mapped_column(String(64))  # the flow set's hash, as calls record
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in member of staff. Only the SHA-256 of the cookie's id is kept: a copy of the
+    table signs nobody in. Kept here so a restart of `ivr serve` signs nobody out."""
+
+    __tablename__ = "staff_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class MonthlyReport(Base):
+    """The report of a month (`YYYY-MM`), written once by whichever process claimed the row:
+    `writing` while claimed, `ready` with its figures and XLSX."""
+
+    __tablename__ = "monthly_reports"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str] = mapped_column(String(100))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -17,10 +17,13 @@ from ivr.services.calls import CallLog
 from ivr.services.campaigns import Campaigns, RulesCheck
 from ivr.services.customers import Customers
 from ivr.services.figures import Figures
+from ivr.services.monthly_reports import MonthlyReports
 from ivr.services.outage_cache import CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
+from ivr.services.staff_sessions import StaffSessions
+from ivr.services.survey_board import SurveyBoard
 from ivr.services.survey_calls import SurveyCalls
 from ivr.services.surveys import Surveys
 from ivr.services.tickets import Tickets
@@ -49,6 +52,9 @@ class HotlineServices:
     surveys: Surveys
     campaigns: Campaigns
     survey_calls: SurveyCalls
+    staff_sessions: StaffSessions
+    survey_board: SurveyBoard
+    monthly_reports: MonthlyReports
     # Work orders the database could not take at once (None: they fail as before).
     pending_tickets: PendingTickets | None = None
 
@@ -91,6 +97,9 @@ class HotlineServices:
             surveys=Surveys(db),
             campaigns=campaigns,
             survey_calls=SurveyCalls(db, tickets, campaigns),
+            staff_sessions=StaffSessions(db),
+            survey_board=SurveyBoard(db),
+            monthly_reports=MonthlyReports(db),
             pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
             if ticket_spool is not None else None,
         )

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,6 +230,14 @@ class Tickets:
         now = now or self._clock()
         query = _open_orders().where(_due_before(now))
         return await self._list(query.order_by(Ticket.created_at, Ticket.id).limit(limit), now)
+
+    async def count_overdue(self, now: datetime | None = None) -> int:
+        """How many open work orders are past a deadline: one COUNT, whatever their number."""
+        now = now or self._clock()
+        query = select(func.count()).select_from(Ticket).where(
+            Ticket.status != TicketStatus.CLOSED, _due_before(now))
+        async with self._db.sessionmaker() as session:
+            return int(await session.scalar(query) or 0)
 
     async def handover(
         self, hours: float, now: datetime | None = None, limit: int = 500

@@ -1,65 +1,44 @@
 """Staff sign-in sessions for the pages: a random id in an HttpOnly cookie, a CSRF token per
 session, and a limit on failed sign-in attempts. The API keeps its bearer tokens.
 
-Sessions live in memory: a restart signs everyone out, which is acceptable for staff pages and
-keeps the session id (a bearer secret) out of the database.
+Sessions are kept in the database (`StaffSessions`, only the id's hash stored), so a restart
+of `ivr serve` signs nobody out; they expire after a shift idle, and signing out deletes them.
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from aiohttp import web
 
-from ivr.db.enums import Language, Role
+from ivr.services.staff_sessions import SignedIn, StaffSessions
 from ivr.services.users import User
 
 COOKIE = "ivr_session"
 PRE_CSRF_COOKIE = "ivr_csrf"  # double-submit token for the sign-in form, before any session
-IDLE_SECONDS = 8 * 3600  # one shift
 PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class Session:
-    user: str
-    role: Role
-    language: Language
-    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    last_seen: float = field(default_factory=time.monotonic)
+Session = SignedIn
 
 
 class SessionStore:
-    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._sessions: dict[str, Session] = {}
-        self._idle = idle_seconds
+    """The pages' view of the sessions table; expired sessions are purged at each sign-in."""
 
-    def create(self, user: User) -> tuple[str, Session]:
-        sid = secrets.token_urlsafe(32)
-        session = Session(user.name, user.role, user.language)
-        self._sessions[sid] = session
-        return sid, session
+    def __init__(self, sessions: StaffSessions) -> None:
+        self._sessions = sessions
 
-    def get(self, sid: str | None) -> Session | None:
-        if not sid:
-            return None
-        session = self._sessions.get(sid)
-        now = time.monotonic()
-        if session is None or now - session.last_seen > self._idle:
-            self._sessions.pop(sid, None)
-            return None
-        session.last_seen = now
-        return session
+    async def create(self, user: User) -> tuple[str, Session]:
+        await self._sessions.purge()
+        return await self._sessions.create(user.name)
 
-    def drop(self, sid: str | None) -> None:
-        if sid:
-            self._sessions.pop(sid, None)
+    async def get(self, sid: str | None) -> Session | None:
+        return await self._sessions.get(sid)
+
+    async def drop(self, sid: str | None) -> None:
+        await self._sessions.drop(sid)
 
 
 class SignInLimiter:
@@ -95,8 +74,8 @@ def set_cookie(request: web.Request, response: web.StreamResponse, name: str, va
     )
 
 
-def current(request: web.Request) -> Session | None:
-    return request.app[SESSIONS_KEY].get(request.cookies.get(COOKIE))
+async def current(request: web.Request) -> Session | None:
+    return await request.app[SESSIONS_KEY].get(request.cookies.get(COOKIE))
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
@@ -112,7 +91,7 @@ def page(*roles: str) -> Callable[[PageHandler], PageHandler]:
 
     def wrap(handler: PageHandler) -> PageHandler:
         async def guarded(request: web.Request) -> web.StreamResponse:
-            session = current(request)
+            session = await current(request)
             if session is None:
                 if request.method == "GET" and request.headers.get("Upgrade", "") == "":
                     raise web.HTTPSeeOther(f"/signin?next={quote(request.path_qs, safe='/')}")

@@ -53,16 +53,18 @@ async def test_overdue_follows_the_clock_and_contact_meets_the_first_deadline(
     clock = Clock(MONDAY)
     tickets = Tickets(db, clock=clock)
     number = await _complaint(tickets)
-    assert await tickets.overdue() == []
+    assert await tickets.overdue() == [] and await tickets.count_overdue() == 0
     clock.now = MONDAY + timedelta(days=1, minutes=1)  # contact was due Tuesday 09:00
     (late,) = await tickets.overdue()
     assert late.number == number and late.overdue
+    assert await tickets.count_overdue() == 1  # the wallboard's figure, by COUNT
     await tickets.add_note(number, "reached the customer", by="a1", contacted=True)
     assert await tickets.overdue() == []  # the answer is due in 7 working days
     clock.now = MONDAY + timedelta(days=9, minutes=1)  # Wednesday 2 December 09:01
     assert [t.number for t in await tickets.overdue()] == [number]
     closed = await tickets.close(number, "answered", by="a1")
     assert not closed.overdue and await tickets.overdue() == []
+    assert await tickets.count_overdue() == 0
 
 
 async def test_handover_lists_what_falls_due_in_the_next_shift(db: Database) -> None:

@@ -28,7 +28,8 @@ async def test_every_page_renders_in_chinese_and_english(
     assert page.url.endswith("/home")
     await screenshot(page, "home-admin")
     pages = {"/wallboard": "IVR 通话中", "/desk": "坐席工作台", "/outages": "停电信息",
-             "/reports": "分时来电"}
+             "/reports": "分时来电", "/campaigns": "新建外呼任务", "/surveys": "满意率",
+             "/dnc": "免打扰名单"}
     for path, words in pages.items():
         response = await page.goto(base + path)
         assert response is not None and response.status == 200, path
@@ -37,7 +38,8 @@ async def test_every_page_renders_in_chinese_and_english(
     await page.click("text=English")
     await page.wait_for_load_state()
     english = {"/wallboard": "Calls in the IVR", "/desk": "Agent desk", "/outages": "Outages",
-               "/reports": "Calls by hour"}
+               "/reports": "Calls by hour", "/campaigns": "New campaign",
+               "/surveys": "Satisfaction rate", "/dnc": "Do-not-call list"}
     for path, words in english.items():
         await page.goto(base + path)
         assert words in await page.content(), path

@@ -26,7 +26,7 @@ async def test_root_sends_strangers_to_sign_in_and_staff_home(
     async with _client(hotline) as client, client.get("/", allow_redirects=False) as resp:
         assert (resp.status, resp.headers["Location"]) == (303, "/signin")
     homes = {"supervisor": "/wallboard", "agent": "/desk", "dispatch": "/outages",
-             "admin": "/home", "survey": "/home"}
+             "admin": "/home", "survey": "/campaigns"}
     for role, home in homes.items():
         client = await sign_in(role)
         async with client.get("/", allow_redirects=False) as resp:

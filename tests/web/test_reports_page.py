@@ -75,6 +75,13 @@ async def test_a_daily_report_downloads_as_xlsx_with_the_days_figures(
     page = await sign_in_page(browser, base, "duty", PASSWORD)
     await page.goto(f"{base}/reports?period=day&date={DAY.isoformat()}")
     assert await page.locator("#r-calls").inner_text() == "4"
+    # the charts are drawn by the vendored ECharts, as SVG, from the day's figures
+    hours = await page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('hour-chart')).getOption()"
+        ".series[0].data")
+    assert (hours[9], hours[10], hours[14], sum(hours)) == (2, 1, 1, 4)
+    assert await page.locator("#hour-chart svg path").count() >= 3  # a bar per busy hour
+    assert await page.locator("#order-chart svg").count() == 1
     await screenshot(page, "reports-day")
     async with page.expect_download() as download_info:
         await page.click("#xlsx")

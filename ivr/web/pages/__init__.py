@@ -11,11 +11,12 @@ from aiohttp import web
 
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
-from ivr.web.pages import desk, flows, outages, reports, signin, wallboard
+from ivr.web.pages import desk, flows, outages, reports, signin, surveys, wallboard
 from ivr.web.pages.desk import DeskSource
 from ivr.web.pages.flows import FlowPagesSource
 from ivr.web.pages.outages import OutagePageSource
 from ivr.web.pages.reports import ReportSource
+from ivr.web.pages.surveys import SurveyPageSource
 from ivr.web.pages.wallboard import Alarms, WallboardSource
 from ivr.web.sessions import LIMITER_KEY, SESSIONS_KEY, SessionStore, SignInLimiter
 
@@ -35,7 +36,7 @@ def add_pages(
     aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("ivr.web", "templates"), autoescape=True
     )
-    app[SESSIONS_KEY] = SessionStore()
+    app[SESSIONS_KEY] = SessionStore(services.staff_sessions)
     app[LIMITER_KEY] = SignInLimiter()
     signin.add_routes(app, services.users)
     wallboard.add_routes(app, WallboardSource(services, pbx, live_calls, timezone, alarms))
@@ -44,3 +45,4 @@ def add_pages(
     reports.add_routes(app, ReportSource(services, timezone))
     if flow_pages is not None:
         flows.add_routes(app, flow_pages)
+    surveys.add_routes(app, SurveyPageSource(services, timezone))

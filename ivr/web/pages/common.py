@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ivr.db.enums import Language
 from ivr.web.pages.i18n import translate
-from ivr.web.sessions import PRE_CSRF_COOKIE, SESSION_KEY, Session, current, set_cookie
+from ivr.web.sessions import PRE_CSRF_COOKIE, SESSION_KEY, Session, set_cookie
 
 # (text key, path, roles that may open it); admin may open every page.
 PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -19,6 +19,9 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("outages", "/outages", frozenset({"dispatch", "supervisor"})),
     ("reports", "/reports", frozenset({"supervisor"})),
     ("flows", "/flows", frozenset({"supervisor"})),
+    ("campaigns", "/campaigns", frozenset({"survey", "supervisor"})),
+    ("surveys", "/surveys", frozenset({"survey", "supervisor"})),
+    ("dnc", "/dnc", frozenset({"survey", "supervisor"})),
 )
 
 
@@ -34,7 +37,7 @@ def home_for(role: str) -> str:
 def render(
     request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> web.Response:
-    session: Session | None = request.get(SESSION_KEY) or current(request)
+    session: Session | None = request.get(SESSION_KEY)  # set by `page`; None when signed out
     lang = session.language.value if session else _browser_language(request)
     pre_csrf = None
     if session is None:  # the sign-in form: a double-submit token in a cookie of its own

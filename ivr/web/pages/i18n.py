@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ivr.db.enums import Language
+from ivr.web.pages.i18n_choices import CHOICES
 
 TEXT: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     "title": ("95598 热线", "95598 Hotline"),
@@ -114,7 +115,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
 
 
 def translate(language: Language | str, key: str) -> str:
-    pair = TEXT.get(key)
+    pair = TEXT.get(key) or CHOICES.get(key)
     if pair is None:
         return key
     return pair[1] if str(language) == Language.EN_US.value else pair[0]

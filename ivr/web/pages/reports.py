@@ -1,6 +1,6 @@
 """Daily, weekly and monthly reports (日报/周报/月报): calls by hour, the three-ring shares of
 the IVR and of the agents, self-service, abandoned calls, work orders by type with their
-deadlines met; as a page with charts and as XLSX or CSV."""
+deadlines met, follow-up coverage and satisfaction; as a page with charts and as XLSX or CSV."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from aiohttp import web
 from openpyxl import Workbook
 
 from ivr.services.hotline_services import HotlineServices
+from ivr.web.pages.charts import SCRIPTS, bars
 from ivr.web.pages.common import render
 from ivr.web.pages.i18n import translate
-from ivr.web.pages.svg import bars
 from ivr.web.sessions import SESSION_KEY, page
 
 PERIODS = ("day", "week", "month")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,15 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-async def report(source: ReportSource, period: str, day: date) -> dict[str, Any]:
+async def report(source: ReportSource, period: str, day: date,
+                 now: datetime | None = None) -> dict[str, Any]:
     since, until = period_bounds(period, day, source.timezone)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     services = source.services
     calls = await services.figures.calls(since, until, source.timezone)
     level = await services.queue_stats.service_level(since, until)
     orders = await services.figures.orders(since, until, now)
+    follow_ups = await services.surveys.coverage(since, until)
     return {
         "period": period,
         "from": since.date().isoformat(),
@@ -83,6 +86,12 @@ async def report(source: ReportSource, period: str, day: date) -> dict[str, Any]
              "missed": o.deadline_missed, "overdue": o.open_overdue, "pct": o.compliance_pct}
             for o in orders
         ],
+        "follow_ups": [
+            {"type": f.type, "closed": f.closed, "followed_up": f.followed_up,
+             "pending": f.pending, "missing": f.missing, "pct": f.percent,
+             "scored": f.scored, "satisfied": f.satisfied, "satisfaction": f.satisfaction_rate}
+            for f in follow_ups
+        ],
     }
 
 
@@ -104,15 +113,29 @@ async def reports_page(request: web.Request) -> web.Response:
     period, day = _request_period(request)
     data = await report(request.app[REPORT_KEY], period, day)
     lang = request[SESSION_KEY].language.value
-    hour_chart = bars([str(h) for h in range(24)], data["by_hour"],
-                      title=translate(lang, "calls_by_hour"), width=900)
-    order_chart = bars([o["type"] for o in data["orders"]], [o["opened"] for o in data["orders"]],
-                       second=[o["met"] for o in data["orders"]],
-                       title=translate(lang, "orders_by_type"), width=900)
+    hour_chart = bars([str(h) for h in range(24)],
+                      [(translate(lang, "calls"), data["by_hour"])])  # the card has the title
+    order_chart = bars([translate(lang, f"type_{o['type']}") for o in data["orders"]],
+                       [(translate(lang, "opened"), [o["opened"] for o in data["orders"]]),
+                        (translate(lang, "deadline_met"), [o["met"] for o in data["orders"]])])
     return render(request, "reports.html", {
         "heading": "reports", "r": data, "periods": PERIODS, "day": day.isoformat(),
-        "hour_chart": hour_chart, "order_chart": order_chart,
+        "hour_chart": hour_chart, "order_chart": order_chart, "chart_scripts": SCRIPTS,
+        "monthly": await request.app[REPORT_KEY].services.monthly_reports.list(),
+        "tz": request.app[REPORT_KEY].timezone,
     })
+
+
+@page("supervisor")
+async def monthly_xlsx(request: web.Request) -> web.Response:
+    """A monthly report written on the 1st by the background job, as it was written."""
+    month = request.match_info["month"]
+    body = await request.app[REPORT_KEY].services.monthly_reports.xlsx(month)
+    if body is None:
+        raise web.HTTPNotFound(text=f"no monthly report for {month}")
+    return web.Response(body=body, content_type=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="hotline-month-{month}.xlsx"',
+        "Cache-Control": "no-store"})
 
 
 def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
@@ -133,8 +156,27 @@ def _rows(data: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
         [o["type"], o["opened"], o["closed"], o["met"], o["missed"], o["overdue"], o["pct"]]
         for o in data["orders"]
     ]
+    follow_ups = [["type", "closed", "followed_up", "pending", "missing", "coverage_pct",
+                   "scored", "satisfied", "satisfaction_pct"]] + [
+        [f["type"], f["closed"], f["followed_up"], f["pending"], f["missing"], f["pct"],
+         f["scored"], f["satisfied"], f["satisfaction"]]
+        for f in data["follow_ups"]
+    ]
     return [("summary", summary), ("calls_by_hour", hours), ("queues", queues),
-            ("work_orders", orders)]
+            ("work_orders", orders), ("follow_ups", follow_ups)]
+
+
+def workbook(data: dict[str, Any]) -> bytes:
+    """The report as an XLSX file: a sheet per table of `_rows`."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in _rows(data):
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _filename(data: dict[str, Any], suffix: str) -> str:
@@ -153,16 +195,8 @@ async def export(request: web.Request) -> web.Response:
             writer.writerows(rows)
         body, ctype = ("\ufeff" + out.getvalue()).encode(), "text/csv"  # BOM: Excel reads UTF-8
     else:
-        book = Workbook()
-        book.remove(book.active)
-        for name, rows in _rows(data):
-            sheet = book.create_sheet(name)
-            for row in rows:
-                sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body = buffer.getvalue()
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = workbook(data)
+        ctype = XLSX
     name = _filename(data, request.match_info["format"])
     return web.Response(body=body, content_type=ctype, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -172,3 +206,4 @@ def add_routes(app: web.Application, source: ReportSource) -> None:
     app[REPORT_KEY] = source
     app.router.add_get("/reports", reports_page)
     app.router.add_get("/reports/export.{format:xlsx|csv}", export)
+    app.router.add_get(r"/reports/monthly/{month:\d{4}-\d{2}}.xlsx", monthly_xlsx)

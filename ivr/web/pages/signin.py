@@ -29,13 +29,13 @@ _TYPES = {".css": "text/css", ".js": "text/javascript", ".txt": "text/plain"}
 
 @allow(PUBLIC)
 async def root(request: web.Request) -> web.Response:
-    session = current(request)
+    session = await current(request)
     raise web.HTTPSeeOther(home_for(session.role) if session else "/signin")
 
 
 @allow(PUBLIC)
 async def signin_form(request: web.Request) -> web.Response:
-    session = current(request)
+    session = await current(request)
     if session is not None:
         raise web.HTTPSeeOther(home_for(session.role))
     return render(request, "signin.html", {"next": safe_next(request.query.get("next")) or ""})
@@ -58,8 +58,8 @@ async def signin(request: web.Request) -> web.Response:
         limiter.failed(name, address)
         return render(request, "signin.html", {"problem": "bad_login", "next": next_path or ""},
                       status=401)
-    request.app[SESSIONS_KEY].drop(request.cookies.get(COOKIE))  # never reuse an older id
-    sid, session = request.app[SESSIONS_KEY].create(user)
+    await request.app[SESSIONS_KEY].drop(request.cookies.get(COOKIE))  # never reuse an older id
+    sid, session = await request.app[SESSIONS_KEY].create(user)
     response = web.HTTPSeeOther(next_path or home_for(session.role))
     set_cookie(request, response, COOKIE, sid)
     response.del_cookie(PRE_CSRF_COOKIE, path="/")
@@ -68,7 +68,7 @@ async def signin(request: web.Request) -> web.Response:
 
 @page("agent", "supervisor", "survey", "dispatch")
 async def signout(request: web.Request) -> web.Response:
-    request.app[SESSIONS_KEY].drop(request.cookies.get(COOKIE))
+    await request.app[SESSIONS_KEY].drop(request.cookies.get(COOKIE))
     response = web.HTTPSeeOther("/signin")
     response.del_cookie(COOKIE, path="/")
     raise response
@@ -93,17 +93,24 @@ async def home(request: web.Request) -> web.Response:
     return render(request, "home.html", {"heading": "home"})
 
 
+def _safe(part: str) -> bool:
+    return bool(part) and "/" not in part and "\\" not in part and not part.startswith(".")
+
+
 @allow(PUBLIC)
 async def static(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
-    if "/" in name or name.startswith(".") or "\\" in name:
+    """Our own files under static/, and vendored libraries under static/vendor/{lib}/."""
+    name, lib = request.match_info["name"], request.match_info.get("lib")
+    if not _safe(name) or (lib is not None and not _safe(lib)):
         raise web.HTTPNotFound()
-    file = _STATIC / name
+    file = _STATIC / "vendor" / lib / name if lib is not None else _STATIC / name
     suffix = "." + name.rsplit(".", 1)[-1]
     if not file.is_file() or suffix not in _TYPES:
         raise web.HTTPNotFound()
-    return web.Response(body=file.read_bytes(), content_type=_TYPES[suffix],
-                        headers={"Cache-Control": "max-age=300"})
+    response = web.Response(body=file.read_bytes(), content_type=_TYPES[suffix],
+                            headers={"Cache-Control": "max-age=300"})
+    response.enable_compression()  # ECharts is 1 MB, a third of that compressed
+    return response
 
 
 def add_routes(app: web.Application, users: Users) -> None:
@@ -115,3 +122,4 @@ def add_routes(app: web.Application, users: Users) -> None:
     app.router.add_post("/language", set_language)
     app.router.add_get("/home", home)
     app.router.add_get("/static/{name}", static)
+    app.router.add_get("/static/vendor/{lib}/{name}", static)

@@ -17,9 +17,9 @@ from aiohttp import WSMsgType, web
 from ivr.asterisk_names import QUEUES
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx, PbxEvent
+from ivr.web.pages.charts import SCRIPTS, bars
 from ivr.web.pages.common import render
 from ivr.web.pages.i18n import translate
-from ivr.web.pages.svg import bars
 from ivr.web.sessions import SESSION_KEY, page
 
 REFRESH_SECONDS = 3.0
@@ -55,7 +55,7 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
     services = source.services
     level = await services.queue_stats.service_level(midnight, now)
     calls = await services.figures.calls(midnight, now, source.timezone)
-    overdue = len(await services.tickets.overdue(now))
+    overdue = await services.tickets.count_overdue(now)
     queues: list[dict[str, Any]] = []
     agents: Counter[str] = Counter()
     agent_rows: list[dict[str, Any]] = []
@@ -103,8 +103,9 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
         "overdue": overdue,
         "alarms": alarms,
         "chart": bars(
-            [q["name"] for q in queues], [q["waiting"] for q in queues],
-            title=translate(language, "waiting"), height=200,
+            [q["name"] for q in queues],
+            [(translate(language, "waiting"), [q["waiting"] for q in queues])],
+            title=translate(language, "waiting"),
         ),
     }
 
@@ -114,7 +115,7 @@ async def wallboard(request: web.Request) -> web.Response:
     session = request[SESSION_KEY]
     data = await snapshot(request.app[WALLBOARD_KEY], session.language.value)
     return render(request, "wallboard.html", {"heading": "wallboard", "w": data,
-                                              "body_class": "wall"})
+                                              "body_class": "wall", "chart_scripts": SCRIPTS})
 
 
 @page("supervisor")

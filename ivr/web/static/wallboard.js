@@ -1,5 +1,5 @@
 // The wallboard follows the hotline over a WebSocket; it never reloads. Values are put in as
-// text (never as HTML) except the chart, which the server draws with every label escaped.
+// text (never as HTML); the chart's labels are data ECharts sets as text.
 (function () {
   "use strict";
   function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
@@ -30,7 +30,7 @@
       pill.className = "pill"; pill.textContent = s + ": " + w.agents[s];
       states.appendChild(pill); states.appendChild(document.createTextNode(" "));
     });
-    document.getElementById("chart").innerHTML = w.chart;
+    hotlineChart(document.getElementById("chart"), w.chart);
     document.body.dataset.updated = String(Date.now());
   }
   function connect() {
