@@ -32,7 +32,7 @@ from ivr.speech.prompt_cache import temp_path
 from ivr.speech.tts import EspeakSynthesizer
 
 # hotline/<name>: what app_queue says while a caller waits (queues.conf), and the dialplan's
-# fallback apology (extensions.conf). app_queue builds its sentences as
+# fallback apology and overflow offer (extensions.conf). app_queue builds its sentences as
 #   queue-youarenext                                  (first in line)
 #   queue-thereare <position> queue-callswaiting      (caller number N)
 #   queue-quantity1 <limit> queue-quantity2           (beyond announce-position-limit)
@@ -79,6 +79,12 @@ HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
         Language.ZH_CN: "非常抱歉，目前坐席全忙，请您稍后再拨。感谢您的来电，再见。",
         Language.EN_US: "We are sorry, all our agents are busy. Please call again later. "
                         "Thank you for calling. Goodbye.",
+    },
+    # The dialplan's overflow path (more callers than IVR_MAX_CALLERS): Read() waits for the key.
+    "overflow-offer": {
+        Language.ZH_CN: "非常抱歉，当前来电较多，线路全忙。如需我们稍后给您回电，请按1。",
+        Language.EN_US: "We are sorry, all our lines are busy because many people are calling. "
+                        "To be called back at this number, press 1.",
     },
 }
 

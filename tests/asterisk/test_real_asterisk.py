@@ -12,15 +12,8 @@ again rather than left in silence.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,14 +23,9 @@ from ivr.ami.state import HotlineState
 from ivr.asterisk_names import ASTERISK_QUEUES, TEST_CONTEXT
 
 from .confparse import CONF, parse
+from .real_pbx import Pbx, free_port, needs_asterisk, running_asterisk
 
-ASTERISK = os.environ.get("IVR_TEST_ASTERISK", "")
-pytestmark = [
-    pytest.mark.asterisk,
-    pytest.mark.skipif(
-        not ASTERISK, reason="set IVR_TEST_ASTERISK to an Asterisk 20/22 binary to run these"
-    ),
-]
+pytestmark = [pytest.mark.asterisk, needs_asterisk]
 PJSIP_MODULES = frozenset(
     m
     for m in parse(CONF / "modules.conf").named("modules")[0].get("load")
@@ -45,97 +33,11 @@ PJSIP_MODULES = frozenset(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Pbx:
-    url: str  # the IVR's IVR_AMI_URL
-    conf: Path  # asterisk.conf of this instance
-    root: Path
-    sip_port: int
-
-    def rx(self, command: str) -> str:
-        """A CLI command over the instance's control socket."""
-        return subprocess.run(
-            [ASTERISK, "-C", str(self.conf), "-rx", command],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout
-
-    def messages(self) -> str:
-        return (self.root / "log" / "messages.log").read_text(errors="replace")
-
-
-def _wait_for_ami(proc: subprocess.Popen[bytes], port: int, console: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"Asterisk exited ({proc.returncode}):\n{console.read_text()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"AMI did not open on port {port}:\n{console.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
-    root = tmp_path_factory.mktemp("asterisk")
-    etc = root / "etc"
-    shutil.copytree(CONF, etc)
-    ami_port, sip_port, dead_agi_port = free_port(), free_port(), free_port()
-    for d in ("run", "log", "lib", "spool", "db"):
-        (root / d).mkdir()
-    (etc / "asterisk.conf").write_text(
-        "[directories]\n"
-        f"astetcdir => {etc}\nastrundir => {root / 'run'}\nastlogdir => {root / 'log'}\n"
-        f"astvarlibdir => {root / 'lib'}\nastspooldir => {root / 'spool'}\n"
-        f"astdbdir => {root / 'db'}\n"
-        # astdatadir stays the binary's own: its XML documentation (without which the core
-        # refuses to start), sounds and moh were installed there.
-        "[options]\nnocolor = yes\n"
-    )
-    secret = "test-" + os.urandom(8).hex()
-    manager = (etc / "manager.conf").read_text().replace("port = 5038", f"port = {ami_port}")
-    (etc / "manager.conf").write_text(manager)
-    (etc / "manager-ivr.conf").write_text(
-        (etc / "manager-ivr.conf.sample").read_text().replace("CHANGE-ME", secret)
-    )
-    (etc / "hotline-globals.conf").write_text(
-        f"IVR_AGI_HOST = 127.0.0.1\nIVR_AGI_PORT = {dead_agi_port}\n"  # nobody listens: fallback
-    )
-    pjsip = (etc / "pjsip.conf").read_text().replace("0.0.0.0:5060", f"127.0.0.1:{sip_port}")
-    (etc / "pjsip.conf").write_text(pjsip)
-    console = root / "console.log"
-    with console.open("wb") as out:
-        proc = subprocess.Popen(
-            [ASTERISK, "-f", "-n", "-C", str(etc / "asterisk.conf")],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        _wait_for_ami(proc, ami_port, console)
-        yield Pbx(
-            f"ami://hotline-ivr:{secret}@127.0.0.1:{ami_port}",
-            etc / "asterisk.conf",
-            root,
-            sip_port,
-        )
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    dead_agi_port = free_port()  # nobody listens: the fallback path
+    with running_asterisk(tmp_path_factory.mktemp("asterisk"), dead_agi_port) as pbx:
+        yield pbx
 
 
 @pytest.fixture
@@ -156,23 +58,17 @@ async def client(asterisk: Pbx) -> AsyncIterator[tuple[AmiClient, HotlineState]]
         await ami.close()
 
 
-def _has_module_file(pbx: Pbx, module: str) -> bool:
-    settings = pbx.rx("core show settings")
-    line = next(ln for ln in settings.splitlines() if "Module directory:" in ln)
-    return (Path(line.split(":", 1)[1].strip()) / module).is_file()
-
-
 def test_every_module_in_modules_conf_is_running(asterisk: Pbx) -> None:
     listed = parse(CONF / "modules.conf").named("modules")[0].get("load")
     shown = asterisk.rx("module show")
     running = {ln.split()[0] for ln in shown.splitlines() if " Running " in f" {ln} "}
-    pjsip_built = _has_module_file(asterisk, "res_pjsip.so")
+    pjsip_built = asterisk.has_module_file("res_pjsip.so")
     expected = {m for m in listed if pjsip_built or m not in PJSIP_MODULES}
     assert expected - running == set()
 
 
 def test_pjsip_configuration_loads(asterisk: Pbx) -> None:
-    if not _has_module_file(asterisk, "res_pjsip.so"):
+    if not asterisk.has_module_file("res_pjsip.so"):
         pytest.skip("this Asterisk was built without pjproject: res_pjsip/chan_pjsip are absent")
     transports = asterisk.rx("pjsip show transports")
     assert f"127.0.0.1:{asterisk.sip_port}" in transports
