@@ -36,7 +36,7 @@ from ivr.speech.tts import EspeakSynthesizer
 #   queue-youarenext                                  (first in line)
 #   queue-thereare <position> queue-callswaiting      (caller number N)
 #   queue-quantity1 <limit> queue-quantity2           (beyond announce-position-limit)
-#   queue-holdtime [queue-less-than] <n> queue-minutes|queue-minute  ... queue-thankyou
+#   queue-holdtime <n> queue-minutes|queue-minute <n> queue-seconds  ... queue-thankyou
 HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
     "queue-youarenext": {
         Language.ZH_CN: "您是下一位，马上为您接通。",
@@ -62,7 +62,6 @@ HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
         Language.ZH_CN: "预计等待时间约为",
         Language.EN_US: "The estimated waiting time is",
     },
-    "queue-less-than": {Language.ZH_CN: "不到", Language.EN_US: "less than"},
     "queue-minutes": {Language.ZH_CN: "分钟。", Language.EN_US: "minutes."},
     "queue-minute": {Language.ZH_CN: "分钟。", Language.EN_US: "minute."},
     "queue-seconds": {Language.ZH_CN: "秒。", Language.EN_US: "seconds."},

@@ -79,25 +79,62 @@ match = 127.0.0.1
 """
 
 
+def stock_data_dir() -> Path | None:
+    """The binary's own astdatadir (XML documentation, sounds), for the usual install layouts."""
+    prefix = Path(ASTERISK).resolve().parent.parent
+    for candidate in (prefix / "var/lib/asterisk", prefix / "share/asterisk",
+                      Path("/var/lib/asterisk"), Path("/usr/share/asterisk")):
+        if (candidate / "documentation").is_dir():
+            return candidate
+    return None
+
+
+def data_dir_with_sounds(root: Path, sounds: Path) -> Path:
+    """An astdatadir that is the binary's own with the hotline's sounds (`ivr prompts
+    pbx-sounds`) added to its sounds directory; the binary's own files are linked, not copied."""
+    stock = stock_data_dir()
+    if stock is None:
+        pytest.skip(f"cannot find the data directory of {ASTERISK}")
+    data = root / "data"
+    data.mkdir()
+    for entry in stock.iterdir():
+        if entry.name != "sounds":
+            (data / entry.name).symlink_to(entry)
+    shutil.copytree(sounds, data / "sounds")
+    for entry in (stock / "sounds").glob("*/*"):  # <language>/<file or folder>
+        target = data / "sounds" / entry.parent.name / entry.name
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            target.symlink_to(entry)
+    return data
+
+
 @contextmanager
 def running_asterisk(
-    root: Path, agi_port: int, *, carrier: str = "", globals_extra: str = ""
+    root: Path,
+    agi_port: int,
+    *,
+    carrier: str = "",
+    globals_extra: str = "",
+    sounds: Path | None = None,
 ) -> Iterator[Pbx]:
-    """Asterisk in the foreground on `root`, the IVR expected on 127.0.0.1:`agi_port`."""
+    """Asterisk in the foreground on `root`, the IVR expected on 127.0.0.1:`agi_port`; with
+    `sounds`, the hotline's own sounds installed beside the binary's."""
     etc = root / "etc"
     shutil.copytree(CONF, etc)
     ami_port, sip_port = free_port(), free_port()
     for d in ("run", "log", "lib", "spool", "db"):
         (root / d).mkdir()
     # The shipped [options] (maxcalls, maxfiles) with this instance's directories. astdatadir
-    # stays the binary's own: its XML documentation (without which the core refuses to start),
-    # sounds and moh were installed there.
+    # is the binary's own (its XML documentation, without which the core refuses to start, and
+    # its sounds), or a copy of it with the hotline's sounds added.
+    data = f"astdatadir => {data_dir_with_sounds(root, sounds)}\n" if sounds else ""
     options = (CONF / "asterisk.conf").read_text().replace("[options]", "[options]\nnocolor = yes")
     (etc / "asterisk.conf").write_text(
         "[directories]\n"
         f"astetcdir => {etc}\nastrundir => {root / 'run'}\nastlogdir => {root / 'log'}\n"
         f"astvarlibdir => {root / 'lib'}\nastspooldir => {root / 'spool'}\n"
-        f"astdbdir => {root / 'db'}\n\n" + options
+        f"astdbdir => {root / 'db'}\n{data}\n" + options
     )
     secret = "test-" + os.urandom(8).hex()
     manager = (etc / "manager.conf").read_text().replace("port = 5038", f"port = {ami_port}")

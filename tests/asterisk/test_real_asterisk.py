@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,9 +35,10 @@ PJSIP_MODULES = frozenset(
 
 
 @pytest.fixture(scope="module")
-def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
+def asterisk(tmp_path_factory: pytest.TempPathFactory, pbx_sounds: Path) -> Iterator[Pbx]:
     dead_agi_port = free_port()  # nobody listens: the fallback path
-    with running_asterisk(tmp_path_factory.mktemp("asterisk"), dead_agi_port) as pbx:
+    root = tmp_path_factory.mktemp("asterisk")
+    with running_asterisk(root, dead_agi_port, sounds=pbx_sounds) as pbx:
         yield pbx
 
 
@@ -56,6 +58,9 @@ async def client(asterisk: Pbx) -> AsyncIterator[tuple[AmiClient, HotlineState]]
         yield ami, state
     finally:
         await ami.close()
+        # No call of one test lives on into the next (the fallback's sounds last 20 s).
+        asterisk.rx("channel request hangup all")
+        await asyncio.sleep(0.5)
 
 
 def test_every_module_in_modules_conf_is_running(asterisk: Pbx) -> None:
@@ -110,13 +115,14 @@ async def test_agent_login_pause_and_logout_with_the_ivrs_rights(
             await asyncio.sleep(0.05)
 
 
-async def _call_through_the_fallback(ami: AmiClient) -> None:
+async def _call_through_the_fallback(ami: AmiClient, caller: str = "13800138000") -> None:
     # The caller id goes on the originated channel, so Newchannel already carries it - as a
-    # carrier's INVITE does (the IVR's AMI user does not receive NewCallerid).
+    # carrier's INVITE does (the IVR's AMI user does not receive NewCallerid). The calling side
+    # stays long enough for the Mandarin apology (10 s) and busy message (9 s) to play out.
     await ami.originate(
-        f"Local/13800138000@{TEST_CONTEXT}",
+        f"Local/{caller}@{TEST_CONTEXT}",
         application="Wait",
-        data="20",
+        data="40",
         ring_seconds=10,
         caller_id="13800138000",
     )
@@ -130,7 +136,7 @@ async def test_without_the_ivr_a_call_is_still_answered_and_queued(
     await ami.queue_add("general", member, member_name="A001")
     try:
         await _call_through_the_fallback(ami)
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(30):  # after the 10 s apology
             while not any(  # noqa: ASYNC110
                 leg.queue == "general" for c in state.calls.values() for leg in c.record.legs
             ):
@@ -148,7 +154,7 @@ async def test_without_the_ivr_or_agents_the_caller_is_told_to_call_again(
 ) -> None:
     ami, state = client
     await _call_through_the_fallback(ami)
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(40):
         while not state.finished:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     await asyncio.sleep(0.2)  # the originating half's Hangup follows; it must not count
@@ -161,4 +167,49 @@ async def test_without_the_ivr_or_agents_the_caller_is_told_to_call_again(
         r"Executing \[fallback@hotline-ivr:\d+\] Playback\(\"[^\"]+\", \"([^\"]+)\"\)",
         asterisk.messages().split("Unable to join queue")[-1],
     )
-    assert busy is not None and busy.group(1) == "all-circuits-busy-now&please-try-call-later"
+    (busy_prompt,) = parse(CONF / "extensions.conf").named("globals")[0].get(
+        "IVR_FALLBACK_BUSY_PROMPT"
+    )
+    assert busy is not None and busy.group(1) == busy_prompt == "hotline/fallback-busy"
+
+
+def _played(pbx: Pbx, channel_part: str) -> list[tuple[str, str]]:
+    """(sound, language) of every file Asterisk played on channels whose name has this part."""
+    return re.findall(
+        rf"<[^>]*{re.escape(channel_part)}[^>]*> Playing '([^'.]+)\.\w+' \(language '(\w+)'\)",
+        pbx.messages(),
+    )
+
+
+async def test_a_waiting_caller_hears_their_place_in_mandarin_from_the_hotlines_sounds(
+    asterisk: Pbx,
+    client: tuple[AmiClient, HotlineState],
+) -> None:
+    ami, _ = client
+    member = "Local/8001@hotline-agents"  # rung, never answers: the callers wait
+    await ami.queue_add("general", member, member_name="A001")
+    try:
+        await _call_through_the_fallback(ami, "13800138001")
+        await _call_through_the_fallback(ami, "13800138002")
+        told = re.compile(r"Told (\S+) in general-enquiry their queue position \(which was 2\)")
+        async with asyncio.timeout(40):
+            while not (second := told.search(asterisk.messages())):  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+    finally:
+        await ami.queue_remove("general", member)
+    played = _played(asterisk, second.group(1))
+    # the apology, then app_queue's position sentence with the number said in Mandarin, and
+    # whatever else it says (the hold time) from the hotline's Mandarin sounds too
+    assert played[:4] == [
+        ("hotline/fallback-apology", "zh"),
+        ("hotline/queue-thereare", "zh"),
+        ("digits/2", "zh"),
+        ("hotline/queue-callswaiting", "zh"),
+    ]
+    assert all(language == "zh" for _, language in played)
+    assert all(sound.startswith(("hotline/", "digits/")) for sound, _ in played)
+
+
+def test_asterisk_knows_every_option_the_configuration_sets(asterisk: Pbx) -> None:
+    unknown = [ln for ln in asterisk.messages().splitlines() if "Unknown keyword" in ln]
+    assert unknown == []
