@@ -183,7 +183,7 @@ class CallRunner:
                     ctx.channel.uniqueid, outcome=ctx.outcome or CallOutcome.ERROR,
                     queue=ctx.queue, account=ctx.account, ended_at=ended_at, events=ctx.journey,
                     caller=ctx.channel.caller_number, contact_type=ctx.contact_type,
-                    written=written)
+                    written=written, language=ctx.language)
                 return
             except Exception:
                 if attempt == FINISH_ATTEMPTS:

@@ -15,8 +15,12 @@ RECORD FILE takes speech, silence, hang-ups and keys. Speech offered to a comman
 for keys only is what a caller saying something to a keypad menu amounts to: STREAM FILE plays
 on through it, GET DATA and WAIT FOR DIGIT take it as no keys (a timeout). Keys left over
 (GET DATA stopped at its maximum, STREAM FILE took only the first digit) stay pending for the
-next listening command, as keys typed ahead do on a real line; only a lone `#` after an entry
-that filled GET DATA's maximum is dropped, as Asterisk drops it between commands.
+next listening command, as keys typed ahead do on a real line when the IVR sends its next
+command at once; only a lone `#` after an entry that filled GET DATA's maximum is dropped, as
+Asterisk drops it between commands. Timing is not modelled: on a real Asterisk a key that arrives
+while no command listens (before the greeting starts, while the IVR is busy with the database)
+is read and dropped by res_agi, so a caller who keys too early has to key again. A script entry
+here is a key pressed while the IVR listens.
 """
 
 from __future__ import annotations

@@ -101,14 +101,17 @@ class CallLog:
         async with self._db.sessionmaker() as session, session.begin():
             await session.execute(insert(CallEvent), _event_rows(uniqueid, events, first_seq))
 
-    async def handed_over(self, uniqueid: str, *, queue: str, account: str | None) -> None:
-        """The queue a call in progress is handed to, and the premises it is about: stored
-        before an agent's phone rings, for their screen pop (`finish` writes them again)."""
+    async def handed_over(self, uniqueid: str, *, queue: str, account: str | None,
+                          language: str | None = None) -> None:
+        """The queue a call in progress is handed to, the premises it is about and the language
+        the caller now speaks: stored before an agent's phone rings, for their screen pop
+        (`finish` writes them again)."""
         async with self._db.sessionmaker() as session, session.begin():
             row = await session.get(Call, uniqueid)
             if row is not None:
                 row.queue = queue
                 row.account = account or row.account
+                row.language = language or row.language
 
     async def answered(self, uniqueid: str, at: datetime) -> None:
         async with self._db.sessionmaker() as session, session.begin():
@@ -130,8 +133,10 @@ class CallLog:
         caller: str | None = None,
         contact_type: ContactType | str | None = None,
         written: int = 0,
+        language: str | None = None,
     ) -> None:
-        """Record how the call ended and its whole journey, in one transaction.
+        """Record how the call ended and its whole journey, in one transaction. `language`: the
+        one the call ended in (the caller may have switched from the one it started in).
 
         `written`: how many of `events` `append` already stored; only the rest is written.
         Safe when `start` never got through (the record is created from what is known here)
@@ -158,6 +163,7 @@ class CallLog:
             row.account = account or row.account
             row.ended_at = ended_at
             row.contact_type = contact
+            row.language = language or row.language
             await session.flush()
             if events[written:]:
                 await session.execute(

@@ -32,11 +32,11 @@ from ivr.speech.prompt_cache import temp_path
 from ivr.speech.tts import EspeakSynthesizer
 
 # hotline/<name>: what app_queue says while a caller waits (queues.conf), and the dialplan's
-# fallback apology (extensions.conf). app_queue builds its sentences as
+# fallback apology and overflow offer (extensions.conf). app_queue builds its sentences as
 #   queue-youarenext                                  (first in line)
 #   queue-thereare <position> queue-callswaiting      (caller number N)
 #   queue-quantity1 <limit> queue-quantity2           (beyond announce-position-limit)
-#   queue-holdtime [queue-less-than] <n> queue-minutes|queue-minute  ... queue-thankyou
+#   queue-holdtime <n> queue-minutes|queue-minute <n> queue-seconds  ... queue-thankyou
 HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
     "queue-youarenext": {
         Language.ZH_CN: "您是下一位，马上为您接通。",
@@ -62,7 +62,6 @@ HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
         Language.ZH_CN: "预计等待时间约为",
         Language.EN_US: "The estimated waiting time is",
     },
-    "queue-less-than": {Language.ZH_CN: "不到", Language.EN_US: "less than"},
     "queue-minutes": {Language.ZH_CN: "分钟。", Language.EN_US: "minutes."},
     "queue-minute": {Language.ZH_CN: "分钟。", Language.EN_US: "minute."},
     "queue-seconds": {Language.ZH_CN: "秒。", Language.EN_US: "seconds."},
@@ -79,6 +78,12 @@ HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
         Language.ZH_CN: "非常抱歉，目前坐席全忙，请您稍后再拨。感谢您的来电，再见。",
         Language.EN_US: "We are sorry, all our agents are busy. Please call again later. "
                         "Thank you for calling. Goodbye.",
+    },
+    # The dialplan's overflow path (more callers than IVR_MAX_CALLERS): Read() waits for the key.
+    "overflow-offer": {
+        Language.ZH_CN: "非常抱歉，当前来电较多，线路全忙。如需我们稍后给您回电，请按1。",
+        Language.EN_US: "We are sorry, all our lines are busy because many people are calling. "
+                        "To be called back at this number, press 1.",
     },
 }
 

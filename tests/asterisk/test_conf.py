@@ -22,6 +22,7 @@ APP_MODULES = {
     "Queue": "app_queue.so",
     "Dial": "app_dial.so",
     "SendDTMF": "app_senddtmf.so",
+    "Read": "app_read.so",
 }
 BUILTIN_APPS = {"NoOp", "Goto", "GotoIf", "Hangup", "Answer", "Set"}
 
@@ -52,11 +53,21 @@ def test_contexts_match_the_ivr_names_both_ways() -> None:
 def test_the_hotline_number_runs_the_ivr_script_and_falls_back_to_general() -> None:
     lines = dialplan_lines()
     inbound = [(e, a) for c, e, a in lines if c == names.INBOUND_CONTEXT]
-    assert (names.HOTLINE_NUMBER, f"Goto({names.IVR_CONTEXT},s,1)") in inbound
+    assert (names.HOTLINE_NUMBER, f"Goto({names.IVR_CONTEXT},admit,1)") in inbound
     agi_scripts = {
-        m.group(1) for _, _, a in lines for m in [re.match(r"AGI\(agi://[^/]+/([^,)]+)", a)] if m
+        (c, m.group(1))
+        for c, _, a in lines
+        for m in [re.match(r"AGI\(agi://[^/]+/([^,)]+)", a)]
+        if m
     }
-    assert agi_scripts == {names.AGI_SCRIPT}
+    # the overflow path's callback offer starts the callback flow, from a context the IVR
+    # accepts it from (ivr.app.entry_flow)
+    assert agi_scripts == {
+        (names.IVR_CONTEXT, names.AGI_SCRIPT),
+        (names.OUTBOUND_CONTEXT, names.AGI_SCRIPT),
+        (names.IVR_CONTEXT, "callback"),
+    }
+    assert names.IVR_CONTEXT in names.PBX_AGI_CONTEXTS
     ivr = [a for c, _, a in lines if c == names.IVR_CONTEXT]
     assert ivr[0] == "Set(CHANNEL(language)=${IVR_DEFAULT_LANGUAGE})"
     assert ivr[1] == "AGI(agi://${IVR_AGI_HOST}:${IVR_AGI_PORT}/hotline)"

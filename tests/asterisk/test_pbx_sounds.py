@@ -19,7 +19,7 @@ from .confparse import CONF, parse
 
 QUEUE_SOUND_OPTIONS = (
     "queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1",
-    "queue-quantity2", "queue-holdtime", "queue-lessthan", "queue-minutes", "queue-minute",
+    "queue-quantity2", "queue-holdtime", "queue-minutes", "queue-minute",
     "queue-seconds", "queue-thankyou",
 )
 
@@ -29,7 +29,7 @@ def sounds_played_by_the_config() -> set[str]:
     played = {queues.value(q, option) for q in names.ASTERISK_QUEUES.values()
               for option in QUEUE_SOUND_OPTIONS}
     globals_ = parse(CONF / "extensions.conf").named("globals")[0]
-    for variable in ("IVR_FALLBACK_PROMPT", "IVR_FALLBACK_BUSY_PROMPT"):
+    for variable in ("IVR_FALLBACK_PROMPT", "IVR_FALLBACK_BUSY_PROMPT", "IVR_OVERFLOW_PROMPT"):
         (value,) = globals_.get(variable)
         played.update(value.split("&"))
     return played
@@ -37,7 +37,7 @@ def sounds_played_by_the_config() -> set[str]:
 
 def test_every_sound_the_config_plays_is_written_in_both_languages() -> None:
     played = sounds_played_by_the_config()
-    assert len(played) == len(QUEUE_SOUND_OPTIONS) + 2
+    assert len(played) == len(QUEUE_SOUND_OPTIONS) + 3
     assert all(name.startswith("hotline/") for name in played)  # none left to stock English
     written = {(s.language, s.path) for s in pbx_sounds()}
     for language in Language:

@@ -12,14 +12,8 @@ again rather than left in silence.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +24,9 @@ from ivr.ami.state import HotlineState
 from ivr.asterisk_names import ASTERISK_QUEUES, TEST_CONTEXT
 
 from .confparse import CONF, parse
+from .real_pbx import Pbx, free_port, needs_asterisk, running_asterisk
 
-ASTERISK = os.environ.get("IVR_TEST_ASTERISK", "")
-pytestmark = [
-    pytest.mark.asterisk,
-    pytest.mark.skipif(
-        not ASTERISK, reason="set IVR_TEST_ASTERISK to an Asterisk 20/22 binary to run these"
-    ),
-]
+pytestmark = [pytest.mark.asterisk, needs_asterisk]
 PJSIP_MODULES = frozenset(
     m
     for m in parse(CONF / "modules.conf").named("modules")[0].get("load")
@@ -45,97 +34,12 @@ PJSIP_MODULES = frozenset(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Pbx:
-    url: str  # the IVR's IVR_AMI_URL
-    conf: Path  # asterisk.conf of this instance
-    root: Path
-    sip_port: int
-
-    def rx(self, command: str) -> str:
-        """A CLI command over the instance's control socket."""
-        return subprocess.run(
-            [ASTERISK, "-C", str(self.conf), "-rx", command],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=True,
-        ).stdout
-
-    def messages(self) -> str:
-        return (self.root / "log" / "messages.log").read_text(errors="replace")
-
-
-def _wait_for_ami(proc: subprocess.Popen[bytes], port: int, console: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"Asterisk exited ({proc.returncode}):\n{console.read_text()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"AMI did not open on port {port}:\n{console.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
-def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
+def asterisk(tmp_path_factory: pytest.TempPathFactory, pbx_sounds: Path) -> Iterator[Pbx]:
+    dead_agi_port = free_port()  # nobody listens: the fallback path
     root = tmp_path_factory.mktemp("asterisk")
-    etc = root / "etc"
-    shutil.copytree(CONF, etc)
-    ami_port, sip_port, dead_agi_port = free_port(), free_port(), free_port()
-    for d in ("run", "log", "lib", "spool", "db"):
-        (root / d).mkdir()
-    (etc / "asterisk.conf").write_text(
-        "[directories]\n"
-        f"astetcdir => {etc}\nastrundir => {root / 'run'}\nastlogdir => {root / 'log'}\n"
-        f"astvarlibdir => {root / 'lib'}\nastspooldir => {root / 'spool'}\n"
-        f"astdbdir => {root / 'db'}\n"
-        # astdatadir stays the binary's own: its XML documentation (without which the core
-        # refuses to start), sounds and moh were installed there.
-        "[options]\nnocolor = yes\n"
-    )
-    secret = "test-" + os.urandom(8).hex()
-    manager = (etc / "manager.conf").read_text().replace("port = 5038", f"port = {ami_port}")
-    (etc / "manager.conf").write_text(manager)
-    (etc / "manager-ivr.conf").write_text(
-        (etc / "manager-ivr.conf.sample").read_text().replace("CHANGE-ME", secret)
-    )
-    (etc / "hotline-globals.conf").write_text(
-        f"IVR_AGI_HOST = 127.0.0.1\nIVR_AGI_PORT = {dead_agi_port}\n"  # nobody listens: fallback
-    )
-    pjsip = (etc / "pjsip.conf").read_text().replace("0.0.0.0:5060", f"127.0.0.1:{sip_port}")
-    (etc / "pjsip.conf").write_text(pjsip)
-    console = root / "console.log"
-    with console.open("wb") as out:
-        proc = subprocess.Popen(
-            [ASTERISK, "-f", "-n", "-C", str(etc / "asterisk.conf")],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        _wait_for_ami(proc, ami_port, console)
-        yield Pbx(
-            f"ami://hotline-ivr:{secret}@127.0.0.1:{ami_port}",
-            etc / "asterisk.conf",
-            root,
-            sip_port,
-        )
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_asterisk(root, dead_agi_port, sounds=pbx_sounds) as pbx:
+        yield pbx
 
 
 @pytest.fixture
@@ -154,25 +58,22 @@ async def client(asterisk: Pbx) -> AsyncIterator[tuple[AmiClient, HotlineState]]
         yield ami, state
     finally:
         await ami.close()
-
-
-def _has_module_file(pbx: Pbx, module: str) -> bool:
-    settings = pbx.rx("core show settings")
-    line = next(ln for ln in settings.splitlines() if "Module directory:" in ln)
-    return (Path(line.split(":", 1)[1].strip()) / module).is_file()
+        # No call of one test lives on into the next (the fallback's sounds last 20 s).
+        asterisk.rx("channel request hangup all")
+        await asyncio.sleep(0.5)
 
 
 def test_every_module_in_modules_conf_is_running(asterisk: Pbx) -> None:
     listed = parse(CONF / "modules.conf").named("modules")[0].get("load")
     shown = asterisk.rx("module show")
     running = {ln.split()[0] for ln in shown.splitlines() if " Running " in f" {ln} "}
-    pjsip_built = _has_module_file(asterisk, "res_pjsip.so")
+    pjsip_built = asterisk.has_module_file("res_pjsip.so")
     expected = {m for m in listed if pjsip_built or m not in PJSIP_MODULES}
     assert expected - running == set()
 
 
 def test_pjsip_configuration_loads(asterisk: Pbx) -> None:
-    if not _has_module_file(asterisk, "res_pjsip.so"):
+    if not asterisk.has_module_file("res_pjsip.so"):
         pytest.skip("this Asterisk was built without pjproject: res_pjsip/chan_pjsip are absent")
     transports = asterisk.rx("pjsip show transports")
     assert f"127.0.0.1:{asterisk.sip_port}" in transports
@@ -214,13 +115,14 @@ async def test_agent_login_pause_and_logout_with_the_ivrs_rights(
             await asyncio.sleep(0.05)
 
 
-async def _call_through_the_fallback(ami: AmiClient) -> None:
+async def _call_through_the_fallback(ami: AmiClient, caller: str = "13800138000") -> None:
     # The caller id goes on the originated channel, so Newchannel already carries it - as a
-    # carrier's INVITE does (the IVR's AMI user does not receive NewCallerid).
+    # carrier's INVITE does (the IVR's AMI user does not receive NewCallerid). The calling side
+    # stays long enough for the Mandarin apology (10 s) and busy message (9 s) to play out.
     await ami.originate(
-        f"Local/13800138000@{TEST_CONTEXT}",
+        f"Local/{caller}@{TEST_CONTEXT}",
         application="Wait",
-        data="20",
+        data="40",
         ring_seconds=10,
         caller_id="13800138000",
     )
@@ -234,7 +136,7 @@ async def test_without_the_ivr_a_call_is_still_answered_and_queued(
     await ami.queue_add("general", member, member_name="A001")
     try:
         await _call_through_the_fallback(ami)
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(30):  # after the 10 s apology
             while not any(  # noqa: ASYNC110
                 leg.queue == "general" for c in state.calls.values() for leg in c.record.legs
             ):
@@ -252,7 +154,7 @@ async def test_without_the_ivr_or_agents_the_caller_is_told_to_call_again(
 ) -> None:
     ami, state = client
     await _call_through_the_fallback(ami)
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(40):
         while not state.finished:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
     await asyncio.sleep(0.2)  # the originating half's Hangup follows; it must not count
@@ -265,4 +167,49 @@ async def test_without_the_ivr_or_agents_the_caller_is_told_to_call_again(
         r"Executing \[fallback@hotline-ivr:\d+\] Playback\(\"[^\"]+\", \"([^\"]+)\"\)",
         asterisk.messages().split("Unable to join queue")[-1],
     )
-    assert busy is not None and busy.group(1) == "all-circuits-busy-now&please-try-call-later"
+    (busy_prompt,) = parse(CONF / "extensions.conf").named("globals")[0].get(
+        "IVR_FALLBACK_BUSY_PROMPT"
+    )
+    assert busy is not None and busy.group(1) == busy_prompt == "hotline/fallback-busy"
+
+
+def _played(pbx: Pbx, channel_part: str) -> list[tuple[str, str]]:
+    """(sound, language) of every file Asterisk played on channels whose name has this part."""
+    return re.findall(
+        rf"<[^>]*{re.escape(channel_part)}[^>]*> Playing '([^'.]+)\.\w+' \(language '(\w+)'\)",
+        pbx.messages(),
+    )
+
+
+async def test_a_waiting_caller_hears_their_place_in_mandarin_from_the_hotlines_sounds(
+    asterisk: Pbx,
+    client: tuple[AmiClient, HotlineState],
+) -> None:
+    ami, _ = client
+    member = "Local/8001@hotline-agents"  # rung, never answers: the callers wait
+    await ami.queue_add("general", member, member_name="A001")
+    try:
+        await _call_through_the_fallback(ami, "13800138001")
+        await _call_through_the_fallback(ami, "13800138002")
+        told = re.compile(r"Told (\S+) in general-enquiry their queue position \(which was 2\)")
+        async with asyncio.timeout(40):
+            while not (second := told.search(asterisk.messages())):  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+    finally:
+        await ami.queue_remove("general", member)
+    played = _played(asterisk, second.group(1))
+    # the apology, then app_queue's position sentence with the number said in Mandarin, and
+    # whatever else it says (the hold time) from the hotline's Mandarin sounds too
+    assert played[:4] == [
+        ("hotline/fallback-apology", "zh"),
+        ("hotline/queue-thereare", "zh"),
+        ("digits/2", "zh"),
+        ("hotline/queue-callswaiting", "zh"),
+    ]
+    assert all(language == "zh" for _, language in played)
+    assert all(sound.startswith(("hotline/", "digits/")) for sound, _ in played)
+
+
+def test_asterisk_knows_every_option_the_configuration_sets(asterisk: Pbx) -> None:
+    unknown = [ln for ln in asterisk.messages().splitlines() if "Unknown keyword" in ln]
+    assert unknown == []

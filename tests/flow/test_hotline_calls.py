@@ -69,12 +69,14 @@ async def test_unknown_caller_goes_straight_to_the_menu(call: Dial) -> None:
 
 
 async def test_nine_during_greeting_switches_to_english(
-    call: Dial, add_customer: CustomerFactory
+    call: Dial, add_customer: CustomerFactory, journey: Journey
 ) -> None:
     await add_customer()
     t = await call("9", "h")
     # English has speech recognition, so its main menu also invites the caller to speak.
     assert t.prompts[:3] == [ZH["greeting"], EN["greeting_short"], EN["main_menu_speech"]]
+    # the call log (and the agent's screen pop) says the language the caller chose
+    assert (await journey(t)).language == "en-US"
 
 
 async def test_english_customer_is_greeted_in_english(

@@ -47,6 +47,23 @@ async def test_a_call_from_start_to_finish(db: Database) -> None:
     assert record.events[2].data == {"action": "outages", "found": ["F1"]}
 
 
+async def test_the_language_the_caller_switched_to_is_kept(db: Database) -> None:
+    log = CallLog(db)
+    await log.start("1700.9", "+8613800138000", "zh-CN", "hotline", "v1", T0)
+    # pressed 9 for English, then handed to a queue: the agent's screen shows English
+    await log.handed_over("1700.9", queue="general", account=None, language="en-US")
+    during = await log.get("1700.9")
+    assert during is not None and during.language == "en-US"
+    await log.finish("1700.9", outcome="transferred", queue="general", account=None,
+                     ended_at=T0 + 9 * S, events=JOURNEY, language="en-US")
+    after = await log.get("1700.9")
+    assert after is not None and after.language == "en-US"
+    await log.finish("1700.9", outcome="transferred", queue="general", account=None,
+                     ended_at=T0 + 9 * S, events=JOURNEY)  # not known: left as it was
+    again = await log.get("1700.9")
+    assert again is not None and again.language == "en-US"
+
+
 async def test_finish_twice_replaces_the_journey(db: Database) -> None:
     log = CallLog(db)
     await log.start("1700.2", None, "en-US", "hotline", "v1", T0)

@@ -109,7 +109,7 @@ async def _store_for_the_agent(ctx: CallContext, queue: str) -> None:
     try:
         async with asyncio.timeout(JOURNEY_FLUSH_SECONDS):
             await ctx.services.calls.handed_over(ctx.channel.uniqueid, queue=queue,
-                                                 account=ctx.account)
+                                                 account=ctx.account, language=ctx.language)
             if ctx.flush_journey is not None:
                 await ctx.flush_journey(JOURNEY_FLUSH_SECONDS)
     except Exception as exc:  # TimeoutError included
