@@ -17,15 +17,24 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
+from ivr.agi.codec import AgiProtocolError
 from ivr.agi.limits import raise_open_file_limit
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
-from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, OUTBOUND_CONTEXT, PBX_AGI_CONTEXTS
+from ivr.asterisk_names import (
+    AGI_SCRIPT,
+    CALLER_ENTRY_FLOWS,
+    OUTBOUND_CONTEXT,
+    PBX_AGI_CONTEXTS,
+    VAR_DONE,
+    VAR_DONE_VALUE,
+)
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
+from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.loop_lag import LoopLag
@@ -196,6 +205,7 @@ async def start_hotline(
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
         await runner.handle(channel, entry_flow(channel))
+        await mark_done(channel)
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
@@ -261,6 +271,15 @@ def entry_flow(channel: AgiChannel) -> str:
     log.warning("FastAGI call %s: flow %r refused from context %r (not a dialplan entry flow)",
                 channel.uniqueid, script[:40], channel.context[:40])
     return REFUSED_FLOW
+
+
+async def mark_done(channel: AgiChannel) -> None:
+    """Tell the dialplan this call ended on purpose: without IVR_DONE, a call that comes back
+    from AGI() still up was lost with its IVR process and goes to the fallback path."""
+    if channel.hung_up:
+        return
+    with contextlib.suppress(ChannelHangup, AgiError, AgiProtocolError, OSError):
+        await channel.set_variable(VAR_DONE, VAR_DONE_VALUE)
 
 
 REFUSED_FLOW = "(refused entry flow)"  # no flow has this name (flow names are YAML keys)

@@ -109,7 +109,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
         (etc / "manager-ivr.conf.sample").read_text().replace("CHANGE-ME", secret)
     )
     (etc / "hotline-globals.conf").write_text(
-        f"IVR_AGI_HOST = 127.0.0.1\nIVR_AGI_PORT = {dead_agi_port}\n"  # nobody listens: fallback
+        f"IVR_AGI_HOSTS = 127.0.0.1:{dead_agi_port}\n"  # nobody listens: fallback
     )
     pjsip = (etc / "pjsip.conf").read_text().replace("0.0.0.0:5060", f"127.0.0.1:{sip_port}")
     (etc / "pjsip.conf").write_text(pjsip)
