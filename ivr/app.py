@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import logging
+import os
 import signal
 import socket
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from ivr.asterisk_names import (
     VAR_DONE_VALUE,
 )
 from ivr.config import Settings
+from ivr.db.cluster import listen
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.channel import AgiError, ChannelHangup
@@ -40,6 +43,9 @@ from ivr.flow.registry import FlowRegistry
 from ivr.loop_lag import LoopLag
 from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
+from ivr.services.instances import Instances
+from ivr.services.outage_cache import OUTAGES_CHANNEL
+from ivr.services.pending_tickets import SpoolClaim
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.recordings import find_recordings
@@ -68,6 +74,8 @@ class Hotline:
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
     loop_lag: LoopLag = field(default_factory=LoopLag)
     dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
+    instances: Instances | None = None  # this process among others on one PostgreSQL
+    spool: SpoolClaim | None = None  # this process's file of work orders kept for later
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -117,6 +125,15 @@ class Hotline:
         self._prompt_names = {(lang, text): name
                               for lang, prompts in texts.items() for name, text in prompts.items()}
 
+    def keep_shared(self, services: HotlineServices) -> None:
+        """With other processes on PostgreSQL: sweep the dead ones' calls, and forget cached
+        outage answers whenever any process (or anyone) changes the outages."""
+        assert self.instances is not None
+        outages = services.outages
+        self._tasks.append(asyncio.create_task(self.instances.watch()))
+        self._tasks.append(asyncio.create_task(
+            listen(self.db, OUTAGES_CHANNEL, lambda _: outages.clear(), outages.clear)))
+
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
         self._tasks.append(asyncio.create_task(self._watch_flows()))
@@ -156,6 +173,10 @@ class Hotline:
         aclose = getattr(self.synth, "aclose", None)
         if aclose is not None:
             await aclose()
+        if self.instances is not None:  # last: our calls are closed, others may sweep now
+            await self.instances.release()
+        if self.spool is not None:
+            self.spool.release()
         await self.db.close()
 
 
@@ -175,6 +196,8 @@ async def start_hotline(
         await db.close()
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
+    spool = SpoolClaim.take(settings.data_dir / "pending-work-orders.jsonl")
+    instance = instance_name(settings)
     # The one set of services: calls, the web app and the AMI recorder share it.
     services = HotlineServices.build(
         db,
@@ -184,7 +207,7 @@ async def start_hotline(
         verify_max_failures=settings.verify_max_failures,
         verify_lockout_minutes=settings.verify_lockout_minutes,
         voice_messages_dir=settings.voice_messages_dir,
-        ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
+        ticket_spool=spool.path,
         ticket_wait=settings.ticket_write_wait,
         campaign_rules=rules_check(settings),
     )
@@ -199,7 +222,7 @@ async def start_hotline(
         recognizer=recognizer_from_settings(settings),
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
-        instance=instance_name(settings),
+        instance=instance,
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -212,9 +235,14 @@ async def start_hotline(
         media_timeout=settings.agi_media_timeout, max_connections=settings.agi_max_connections,
         header_timeout=settings.agi_header_timeout,
     )
-    hotline = Hotline(settings, db, registry, synth, runner, agi)
+    hotline = Hotline(settings, db, registry, synth, runner, agi, spool=spool)
     try:
-        await close_interrupted_calls(services, instance_name(settings))
+        hotline.instances = Instances(db, services.calls, instance)
+        await hotline.instances.claim()  # before closing "our" open calls: they must be ours
+        await close_interrupted_calls(services, instance)
+        if hotline.instances.shared:
+            await hotline.instances.close_dead()
+            hotline.keep_shared(services)
         if services.pending_tickets is not None:  # work orders kept before a stop or crash
             await services.pending_tickets.replay()
         if render:
@@ -287,8 +315,16 @@ REFUSED_FLOW = "(refused entry flow)"  # no flow has this name (flow names are Y
 
 def instance_name(settings: Settings) -> str:
     """This IVR among several sharing one database: the host and the FastAGI address it was
-    told to bind (the same after a restart, unlike a process id or a port chosen at random)."""
-    return f"{socket.gethostname()} {settings.agi_bind}"[:128]
+    told to bind (the same after a restart, unlike a process id or a port chosen at random).
+    Port 0 (a port chosen at start: tests, benchmarks) names nothing that outlives the process,
+    so such a process is told apart by its id and a number of its own."""
+    name = f"{socket.gethostname()} {settings.agi_bind}"
+    if settings.agi_address[1] == 0:
+        name += f" pid {os.getpid()}.{next(_unnamed)}"
+    return name[:128]
+
+
+_unnamed = itertools.count(1)
 
 
 # No call lasts this long: a call recorded without an instance and still open is a leftover.
