@@ -23,6 +23,7 @@ from ivr.agi.codec import AgiProtocolError
 from ivr.agi.limits import raise_open_file_limit
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
+from ivr.ami.record_lead import RecordLead
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
 from ivr.asterisk_names import (
@@ -34,7 +35,7 @@ from ivr.asterisk_names import (
     VAR_DONE_VALUE,
 )
 from ivr.config import Settings
-from ivr.db.cluster import listen
+from ivr.db.cluster import SessionLock, listen
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.channel import AgiError, ChannelHangup
@@ -72,6 +73,7 @@ class Hotline:
     web_runner: web.AppRunner | None = None
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
+    record_lead: RecordLead | None = None  # whether this process is the one writing them
     loop_lag: LoopLag = field(default_factory=LoopLag)
     dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
     instances: Instances | None = None  # this process among others on one PostgreSQL
@@ -170,6 +172,8 @@ class Hotline:
             await self.ami.close()
         if self.recorder is not None:
             await self.recorder.close()
+        if self.record_lead is not None:  # after the flush: the next writer starts after ours
+            await self.record_lead.close()
         aclose = getattr(self.synth, "aclose", None)
         if aclose is not None:
             await aclose()
@@ -249,7 +253,7 @@ async def start_hotline(
             await hotline.render_prompts()
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
-        hotline.ami, hotline.recorder = _start_ami(settings, services)
+        hotline.ami, hotline.recorder, hotline.record_lead = _start_ami(settings, services, db)
         if hotline.ami is not None and settings.dialer:
             hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
@@ -341,18 +345,25 @@ async def close_interrupted_calls(services: HotlineServices, instance: str) -> N
 
 
 def _start_ami(
-    settings: Settings, services: HotlineServices
-) -> tuple[AmiService | None, RecordWriter | None]:
+    settings: Settings, services: HotlineServices, db: Database
+) -> tuple[AmiService | None, RecordWriter | None, RecordLead | None]:
     """Connect to Asterisk's AMI in the background when IVR_AMI_URL is set; finished calls'
-    queue records go to the database through a writer that retries, off the event path."""
+    queue records go to the database through a writer that retries, off the event path. With
+    other processes on PostgreSQL, one of them writes the records (`RecordLead`)."""
     if not settings.ami_url:
-        return None, None
+        return None, None, None
     recorder = RecordWriter(services.queue_stats)
-    ami = AmiService.from_settings(settings, on_call_finished=recorder.submit)
+    lock = SessionLock(db, AMI_RECORDS_LOCK) if db.dialect == "postgresql" else None
+    lead = RecordLead(recorder, lock)
+    ami = AmiService.from_settings(settings, on_call_finished=lead.submit)
     recorder.start()
+    lead.start()
     if ami is not None:
         ami.start()
-    return ami, recorder
+    return ami, recorder, lead
+
+
+AMI_RECORDS_LOCK = "ivr-ami-call-records"
 
 
 async def serve(settings: Settings) -> None:
