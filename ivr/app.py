@@ -132,7 +132,8 @@ class Hotline:
         outage answers whenever any process (or anyone) changes the outages."""
         assert self.instances is not None
         outages = services.outages
-        self._tasks.append(asyncio.create_task(self.instances.watch()))
+        self._tasks.append(asyncio.create_task(
+            self.instances.watch(self.settings.cluster_sweep_seconds)))
         self._tasks.append(asyncio.create_task(
             listen(self.db, OUTAGES_CHANNEL, lambda _: outages.clear(), outages.clear)))
 
