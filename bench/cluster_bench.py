@@ -168,7 +168,7 @@ async def scale(args: argparse.Namespace) -> None:
                                           responses=KEYS, config=pbx)
 
         await asyncio.gather(*(one(i) for i in range(min(args.concurrency, 40))))  # warm up
-        cpu_before = cluster.cpu_seconds()
+        cpu_before, own_before = cluster.cpu_seconds(), time.process_time()
         started = time.perf_counter()
         calls = await asyncio.gather(*(one(i) for i in range(args.calls)))
         wall = time.perf_counter() - started
@@ -183,6 +183,8 @@ async def scale(args: argparse.Namespace) -> None:
               f"p99 {percentile(answers, 99):.1f} ms")
         print(f"server CPU         {cpu * 1000 / len(calls):.1f} ms per call "
               f"({cpu:.1f} s over {args.processes} process(es))")
+        print(f"simulator CPU      {(time.process_time() - own_before) * 1000 / len(calls):.1f}"
+              " ms per call (the callers and the dialplan, one process)")
         print(f"calls per process  {sorted(by_host.values())}")
         print(f"outcomes           {outcomes(calls)}")
     finally:
