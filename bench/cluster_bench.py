@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,15 +61,17 @@ class Cluster:
     admin_url: str | None = None
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
+    http_ports: list[int] = field(default_factory=list)
 
     @property
     def hosts(self) -> list[str]:
         return [f"127.0.0.1:{port}" for port in self.ports]
 
     def spawn(self) -> None:
-        port = free_port()
+        port, http_port = free_port(), free_port()
+        self.http_ports.append(http_port)
         env = self.env | {"IVR_AGI_BIND": f"127.0.0.1:{port}",
-                          "IVR_HTTP_BIND": f"127.0.0.1:{free_port()}", "IVR_DIALER": "0",
+                          "IVR_HTTP_BIND": f"127.0.0.1:{http_port}", "IVR_DIALER": "0",
                           "IVR_CLUSTER_SWEEP_SECONDS": "1"}
         with (self.data_dir / f"serve-{port}.log").open("wb") as log:
             self.processes.append(subprocess.Popen(
@@ -80,6 +84,18 @@ class Cluster:
             self.spawn()
         for port, process in zip(self.ports, self.processes, strict=True):
             await wait_for_port(port, process, 120)
+
+    def loop_lags_ms(self) -> list[float]:
+        """Each process's worst event-loop lag of the last minute (its /api/health)."""
+        lags = []
+        for port in self.http_ports:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health",
+                                            timeout=10) as response:
+                    lags.append(float(json.load(response).get("loop_lag_ms") or 0.0))
+            except (OSError, ValueError):
+                lags.append(float("nan"))
+        return lags
 
     def cpu_seconds(self) -> list[float]:
         ticks = os.sysconf("SC_CLK_TCK")
@@ -261,9 +277,22 @@ async def storm(args: argparse.Namespace) -> None:
                                       responses=KEYS, config=pbx)
 
         idle = [rss_mb(p.pid, "VmRSS") for p in cluster.processes]
+        lags: list[float] = [0.0] * len(cluster.processes)
+
+        async def watch_lag() -> None:
+            while True:
+                await asyncio.sleep(10)
+                now = await asyncio.to_thread(cluster.loop_lags_ms)
+                lags[:] = [max(a, b) for a, b in zip(lags, now, strict=True)]
+
+        watcher = asyncio.create_task(watch_lag())
+        own_before, cpu_before = time.process_time(), cluster.cpu_seconds()
         started = time.perf_counter()
         calls = await asyncio.gather(*(one(i) for i in range(total)))
         wall = time.perf_counter() - started
+        watcher.cancel()
+        own = time.process_time() - own_before
+        cpu = [a - b for a, b in zip(cluster.cpu_seconds(), cpu_before, strict=True)]
         peak = [rss_mb(p.pid) for p in cluster.processes]
         answers = answers_ms(calls)
         lengths = [c.transcript.exchanges[-1].at for c in calls
@@ -278,6 +307,9 @@ async def storm(args: argparse.Namespace) -> None:
               f"(calls last {percentile(lengths, 50):.0f} s each)")
         print(f"memory             idle {[round(m) for m in idle]} MB, "
               f"peak {[round(m) for m in peak]} MB per process")
+        print(f"CPU                IVR processes {[round(c, 1) for c in cpu]} s, "
+              f"simulator {own:.1f} s (of {wall:.0f} s)")
+        print(f"event-loop lag     worst {[round(lag) for lag in lags]} ms per process")
     finally:
         await cluster.stop()
 
