@@ -41,6 +41,20 @@ async def _autocommit(db: Database) -> AsyncConnection:
     return await engine.connect()
 
 
+async def held_locks(db: Database) -> set[int]:
+    """The keys of every session advisory lock held now, by anyone (one pooled query: asking
+    this first spares a connection per live process on every sweep)."""
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT classid::bigint, objid::bigint FROM pg_locks "
+            "WHERE locktype = 'advisory' AND objsubid = 1 AND granted"))
+        keys = set()
+        for high, low in rows:
+            key = (int(high) << 32) | int(low)
+            keys.add(key - (1 << 64) if key >= 1 << 63 else key)
+        return keys
+
+
 class SessionLock:
     """A session advisory lock on a connection of its own, held until `release` or until the
     connection (or the process) dies."""

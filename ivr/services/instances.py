@@ -18,7 +18,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from ivr.db.cluster import SessionLock
+from ivr.db.cluster import SessionLock, held_locks, lock_key
 from ivr.db.session import Database
 from ivr.services.calls import CallLog
 
@@ -62,7 +62,11 @@ class Instances:
         if not self.shared:
             return {}
         closed: dict[str, list[str]] = {}
-        for other in sorted(await self.calls.open_instances() - {self.name}):
+        others = await self.calls.open_instances() - {self.name}
+        held = await held_locks(self.db) if others else set()
+        for other in sorted(others):
+            if lock_key(_lock_name(other)) in held:
+                continue  # alive
             lock = SessionLock(self.db, _lock_name(other))
             if not await lock.try_acquire():
                 continue  # alive

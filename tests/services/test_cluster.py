@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.db.cluster import SessionLock, listen
+from ivr.db.cluster import SessionLock, held_locks, listen, lock_key
 from ivr.db.enums import CallOutcome
 from ivr.db.session import Database
 from ivr.services.calls import CallLog
@@ -51,6 +51,8 @@ async def test_a_survivor_closes_the_calls_of_a_dead_process_only(pg: Database) 
         await calls.start(uid, None, "zh-CN", "hotline", "v", t0, instance=instance)
     live = SessionLock(pg, "ivr-instance:ivr-live")  # another process, running
     assert await live.try_acquire()
+    assert live.key in await held_locks(pg)  # seen held without a connection of its own
+    assert lock_key("ivr-instance:ivr-dead") not in await held_locks(pg)
     me = Instances(pg, calls, "ivr-me")
     await me.claim()
     try:
