@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import logging
+import os
 import signal
 import socket
 from collections.abc import Coroutine
@@ -20,15 +22,26 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ivr.agi.codec import AgiProtocolError
 from ivr.agi.limits import raise_open_file_limit
 from ivr.agi.server import AgiServer
 from ivr.agi.session import AgiChannel
+from ivr.ami.record_lead import RecordLead
 from ivr.ami.recorder import RecordWriter
 from ivr.ami.service import AmiService
-from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, OUTBOUND_CONTEXT, PBX_AGI_CONTEXTS
+from ivr.asterisk_names import (
+    AGI_SCRIPT,
+    CALLER_ENTRY_FLOWS,
+    OUTBOUND_CONTEXT,
+    PBX_AGI_CONTEXTS,
+    VAR_DONE,
+    VAR_DONE_VALUE,
+)
 from ivr.config import Settings
+from ivr.db.cluster import SessionLock, listen
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
+from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.engine import CallRunner
 from ivr.flow.keeper import FlowKeeper, system_user
 from ivr.flow.registry import FlowRegistry
@@ -37,6 +50,9 @@ from ivr.loop_lag import LoopLag
 from ivr.services.flow_versions import FlowVersions
 from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
+from ivr.services.instances import Instances
+from ivr.services.outage_cache import OUTAGES_CHANNEL
+from ivr.services.pending_tickets import SpoolClaim
 from ivr.simulator_sandbox import SimulatorSandbox
 from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
@@ -67,10 +83,13 @@ class Hotline:
     web_runner: web.AppRunner | None = None
     ami: AmiService | None = None  # None: IVR_AMI_URL not set, calls are answered all the same
     recorder: RecordWriter | None = None  # AMI call records on their way to the database
+    record_lead: RecordLead | None = None  # whether this process is the one writing them
     loop_lag: LoopLag = field(default_factory=LoopLag)
     dialer: RunningDialer | None = None  # outbound campaigns (with AMI, unless IVR_DIALER=0)
     keeper: FlowKeeper | None = None  # every accepted reload kept, edits from the flows page
     sandbox: SimulatorSandbox | None = None  # the flows page's simulated calls' own database
+    instances: Instances | None = None  # this process among others on one PostgreSQL
+    spool: SpoolClaim | None = None  # this process's file of work orders kept for later
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _prompts_failed: list[str] = field(default_factory=list)  # the last build's failures
     _prompt_names: dict[tuple[str, str], str] = field(default_factory=dict)  # static words
@@ -124,6 +143,16 @@ class Hotline:
         """A job that lives as long as the hotline, cancelled by `close`."""
         self._tasks.append(asyncio.create_task(job))
 
+    def keep_shared(self, services: HotlineServices) -> None:
+        """With other processes on PostgreSQL: sweep the dead ones' calls, and forget cached
+        outage answers whenever any process (or anyone) changes the outages."""
+        assert self.instances is not None
+        outages = services.outages
+        self._tasks.append(asyncio.create_task(
+            self.instances.watch(self.settings.cluster_sweep_seconds)))
+        self._tasks.append(asyncio.create_task(
+            listen(self.db, OUTAGES_CHANNEL, lambda _: outages.clear(), outages.clear)))
+
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
         self._tasks.append(asyncio.create_task(self._watch_flows()))
@@ -143,13 +172,16 @@ class Hotline:
                 self.registry.report_watch_failure(exc)
             await asyncio.sleep(WATCH_RESTART_SECONDS)
 
-    async def close(self) -> None:
+    async def _stop_background(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             # A background task's own failure must not cost live calls their grace period.
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    async def close(self) -> None:
+        await self._stop_background()
         if self.dialer is not None:  # no new calls out while the hotline stops
             await self.dialer.close()
         await self.loop_lag.stop()
@@ -164,9 +196,15 @@ class Hotline:
             await self.ami.close()
         if self.recorder is not None:
             await self.recorder.close()
+        if self.record_lead is not None:  # after the flush: the next writer starts after ours
+            await self.record_lead.close()
         aclose = getattr(self.synth, "aclose", None)
         if aclose is not None:
             await aclose()
+        if self.instances is not None:  # last: our calls are closed, others may sweep now
+            await self.instances.release()
+        if self.spool is not None:
+            self.spool.release()
         await self.db.close()
 
 
@@ -186,6 +224,8 @@ async def start_hotline(
         await db.close()
         raise
     synth = synth or EspeakSynthesizer.from_settings(settings, workers=2)
+    spool = SpoolClaim.take(settings.data_dir / "pending-work-orders.jsonl")
+    instance = instance_name(settings)
     # The one set of services: calls, the web app and the AMI recorder share it.
     services = HotlineServices.build(
         db,
@@ -195,7 +235,7 @@ async def start_hotline(
         verify_max_failures=settings.verify_max_failures,
         verify_lockout_minutes=settings.verify_lockout_minutes,
         voice_messages_dir=settings.voice_messages_dir,
-        ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
+        ticket_spool=spool.path,
         ticket_wait=settings.ticket_write_wait,
         campaign_rules=rules_check(settings),
     )
@@ -211,31 +251,37 @@ async def start_hotline(
         recognizer=recognizer,
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
-        instance=instance_name(settings),
+        instance=instance,
     )
 
     async def handle_call(channel: AgiChannel) -> None:
         # The AGI script name picks the entry flow: agi://ivr:4573/hotline runs flows/hotline.yaml.
         await runner.handle(channel, entry_flow(channel))
+        await mark_done(channel)
 
     agi = AgiServer(
         handle_call, header_limit=settings.agi_header_limit, read_timeout=settings.agi_read_timeout,
         media_timeout=settings.agi_media_timeout, max_connections=settings.agi_max_connections,
         header_timeout=settings.agi_header_timeout,
     )
-    hotline = Hotline(settings, db, registry, synth, runner, agi)
+    hotline = Hotline(settings, db, registry, synth, runner, agi, spool=spool)
     hotline.keeper = keeper = FlowKeeper(registry, FlowVersions(db))
     hotline.sandbox = sandbox = SimulatorSandbox(settings, registry, synth)
     try:
         await keeper.record(author=system_user(), source="start")
-        await close_interrupted_calls(services, instance_name(settings))
+        hotline.instances = Instances(db, services.calls, instance)
+        await hotline.instances.claim()  # before closing "our" open calls: they must be ours
+        await close_interrupted_calls(services, instance)
+        if hotline.instances.shared:
+            await hotline.instances.close_dead()
+            hotline.keep_shared(services)
         if services.pending_tickets is not None:  # work orders kept before a stop or crash
             await services.pending_tickets.replay()
         if render:
             await hotline.render_prompts()
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
-        hotline.ami, hotline.recorder = _start_ami(settings, services)
+        hotline.ami, hotline.recorder, hotline.record_lead = _start_ami(settings, services, db)
         if hotline.ami is not None and settings.dialer:
             hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
@@ -281,11 +327,14 @@ def entry_flow(channel: AgiChannel) -> str:
     """The flow a FastAGI request may start. Flows other than the dialplan's entry flows (the
     callback flow opens a work order with no input) only from the PBX's own AGI contexts;
     otherwise a name that is no flow, so the caller gets the apology and a person."""
-    if channel.context == OUTBOUND_CONTEXT:
-        # Every answered outbound call runs the outbound entry, and only those do: a caller can
-        # never reach someone else's follow-up.
-        return OUTBOUND_FLOW
     script = channel.script or AGI_SCRIPT
+    if channel.context == OUTBOUND_CONTEXT or (
+        channel.context in PBX_AGI_CONTEXTS and script == OUTBOUND_FLOW
+    ):
+        # Every answered outbound call runs the outbound entry, and only those do: a caller
+        # can never reach someone else's follow-up. Through `[hotline-agi]` (the host list) the
+        # request's context is that one for every call, so the dialplan names the script.
+        return OUTBOUND_FLOW
     if script in CALLER_ENTRY_FLOWS or (
         channel.context in PBX_AGI_CONTEXTS and script != OUTBOUND_FLOW
     ):
@@ -295,13 +344,30 @@ def entry_flow(channel: AgiChannel) -> str:
     return REFUSED_FLOW
 
 
+async def mark_done(channel: AgiChannel) -> None:
+    """Tell the dialplan this call ended on purpose: without IVR_DONE, a call that comes back
+    from AGI() still up was lost with its IVR process and goes to the fallback path."""
+    if channel.hung_up:
+        return
+    with contextlib.suppress(ChannelHangup, AgiError, AgiProtocolError, OSError):
+        await channel.set_variable(VAR_DONE, VAR_DONE_VALUE)
+
+
 REFUSED_FLOW = "(refused entry flow)"  # no flow has this name (flow names are YAML keys)
 
 
 def instance_name(settings: Settings) -> str:
     """This IVR among several sharing one database: the host and the FastAGI address it was
-    told to bind (the same after a restart, unlike a process id or a port chosen at random)."""
-    return f"{socket.gethostname()} {settings.agi_bind}"[:128]
+    told to bind (the same after a restart, unlike a process id or a port chosen at random).
+    Port 0 (a port chosen at start: tests, benchmarks) names nothing that outlives the process,
+    so such a process is told apart by its id and a number of its own."""
+    name = f"{socket.gethostname()} {settings.agi_bind}"
+    if settings.agi_address[1] == 0:
+        name += f" pid {os.getpid()}.{next(_unnamed)}"
+    return name[:128]
+
+
+_unnamed = itertools.count(1)
 
 
 # No call lasts this long: a call recorded without an instance and still open is a leftover.
@@ -318,18 +384,25 @@ async def close_interrupted_calls(services: HotlineServices, instance: str) -> N
 
 
 def _start_ami(
-    settings: Settings, services: HotlineServices
-) -> tuple[AmiService | None, RecordWriter | None]:
+    settings: Settings, services: HotlineServices, db: Database
+) -> tuple[AmiService | None, RecordWriter | None, RecordLead | None]:
     """Connect to Asterisk's AMI in the background when IVR_AMI_URL is set; finished calls'
-    queue records go to the database through a writer that retries, off the event path."""
+    queue records go to the database through a writer that retries, off the event path. With
+    other processes on PostgreSQL, one of them writes the records (`RecordLead`)."""
     if not settings.ami_url:
-        return None, None
+        return None, None, None
     recorder = RecordWriter(services.queue_stats)
-    ami = AmiService.from_settings(settings, on_call_finished=recorder.submit)
+    lock = SessionLock(db, AMI_RECORDS_LOCK) if db.dialect == "postgresql" else None
+    lead = RecordLead(recorder, lock)
+    ami = AmiService.from_settings(settings, on_call_finished=lead.submit)
     recorder.start()
+    lead.start()
     if ami is not None:
         ami.start()
-    return ami, recorder
+    return ami, recorder, lead
+
+
+AMI_RECORDS_LOCK = "ivr-ami-call-records"
 
 
 async def serve(settings: Settings) -> None:

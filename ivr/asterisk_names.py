@@ -43,13 +43,15 @@ IVR_CONTEXT: Final = "hotline-ivr"  # runs the FastAGI script, with the fallback
 AGENTS_CONTEXT: Final = "hotline-agents"  # what agent phones may dial
 OUTBOUND_CONTEXT: Final = "hotline-outbound"  # Originate targets for surveys and managers
 TEST_CONTEXT: Final = "hotline-test"  # Local-channel loopback for tests and demos
-CONTEXTS: Final = (INBOUND_CONTEXT, IVR_CONTEXT, AGENTS_CONTEXT, OUTBOUND_CONTEXT, TEST_CONTEXT)
+AGI_HOSTS_CONTEXT: Final = "hotline-agi"  # Gosub: the IVR processes tried in turn
+CONTEXTS: Final = (INBOUND_CONTEXT, IVR_CONTEXT, AGENTS_CONTEXT, OUTBOUND_CONTEXT, TEST_CONTEXT,
+                   AGI_HOSTS_CONTEXT)
 
 # The entry flows the dialplan names (extensions.conf: AGI(agi://.../hotline)): any FastAGI
 # request may start these. Every other flow (callback, repair, ...) is reached from them, or
 # started directly only by a request from the contexts where the PBX itself runs AGI().
 CALLER_ENTRY_FLOWS: Final = frozenset({AGI_SCRIPT})
-PBX_AGI_CONTEXTS: Final = frozenset({IVR_CONTEXT, OUTBOUND_CONTEXT})
+PBX_AGI_CONTEXTS: Final = frozenset({IVR_CONTEXT, OUTBOUND_CONTEXT, AGI_HOSTS_CONTEXT})
 
 # The hotline's own number; sites list further numbers in asterisk-conf/hotline-numbers.conf.
 HOTLINE_NUMBER: Final = "95598"
@@ -60,6 +62,13 @@ VAR_LANGUAGE: Final = "IVR_LANGUAGE"  # zh-CN | en-US
 VAR_TICKET: Final = "IVR_TICKET"  # work order number opened during the call, or empty
 VAR_VERIFIED: Final = "IVR_VERIFIED"  # yes: the caller proved they hold IVR_ACCOUNT; else no
 VAR_QUEUE_PRIO: Final = "QUEUE_PRIO"  # app_queue reads this: higher is answered first
+# Set by the IVR when it ends a call on purpose with the channel still up; the dialplan reads
+# its absence after AGI() as an IVR process lost mid-call and sends the caller to the fallback.
+VAR_DONE: Final = "IVR_DONE"
+VAR_DONE_VALUE: Final = "yes"
+# [globals]: the FastAGI addresses (host:port) of the IVR processes, separated by this.
+AGI_HOSTS_GLOBAL: Final = "IVR_AGI_HOSTS"
+AGI_HOSTS_SEPARATOR: Final = "&"
 CHANNEL_VARIABLES: Final = (VAR_ACCOUNT, VAR_LANGUAGE, VAR_QUEUE_PRIO, VAR_TICKET, VAR_VERIFIED)
 
 # Queue priorities the IVR uses (QUEUE_PRIO); emergency reports first, key customers next.

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # through to a person, and the work order is kept on disk and written when the database can.
     ticket_write_wait: float = Field(default=3.0, gt=0)
     shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
+    # With other processes on PostgreSQL: how often the open calls of dead ones are looked for.
+    cluster_sweep_seconds: float = Field(default=10.0, gt=0)
     # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
     vosk_model_zh_cn: Path | None = None
     vosk_model_en_us: Path | None = None

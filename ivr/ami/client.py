@@ -310,6 +310,11 @@ class AmiClient:
             headers["Reason"] = reason
         await self.send(headers)
 
+    async def core_show_channels(self) -> list[AmiMessage]:
+        """One CoreShowChannel event per channel Asterisk has now."""
+        reply = await self.send_list({"Action": "CoreShowChannels"})
+        return [m for m in reply if m.get("Event") == "CoreShowChannel"]
+
     async def queue_status(self) -> list[AmiMessage]:
         """Every QueueParams/QueueMember/QueueEntry event, for resynchronising state."""
         reply = await self.send_list({"Action": "QueueStatus"})

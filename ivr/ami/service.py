@@ -2,8 +2,15 @@
 `LivePbx` (ivr.services.pbx).
 
 `AmiService.from_settings(settings)` returns None when `IVR_AMI_URL` is empty: the IVR answers calls
-without AMI. After every (re)login the state is rebuilt from `QueueStatus`, since events missed
-while the link was down are gone for good.
+without AMI. After every (re)login the state is checked against what Asterisk has now, since
+events missed while the link was down are gone for good: `CoreShowChannels` (calls that ended
+meanwhile are closed, calls that began meanwhile are taken up) and `QueueStatus` (members and
+waiting callers rebuilt).
+
+Each IVR process keeps its own manager session and its own state: the live state serves that
+process's calls (waits spoken from it), pages and dialer (its Originates' responses), and a
+process needs nothing from another to do so. Asterisk sends every session every event, so all
+processes see the same PBX; reconciling after each reconnect keeps each one right on its own.
 """
 
 from __future__ import annotations
@@ -88,11 +95,15 @@ class AmiService:
         await _in_time(agent_control.set_paused(self.client, _seat(agent), paused, reason))
 
     async def _resync(self, client: AmiClient) -> None:
+        asked_at = self.state.fed
+        channels = await client.core_show_channels()
+        ended = self.state.reconcile(channels, asked_at)
         events = await client.queue_status()
         self.state.begin_resync()
         for event in events:
             self.state.feed(event)
-        log.info("AMI state resynchronised from %d QueueStatus entries", len(events))
+        log.info("AMI state resynchronised: %d channels (%d calls ended while the link was "
+                 "down), %d QueueStatus entries", len(channels), len(ended), len(events))
 
 
 def _seat(info: AgentInfo) -> AgentSeat:

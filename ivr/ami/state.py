@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ivr.asterisk_names import INBOUND_CONTEXT, TEST_CONTEXT, hotline_queue
@@ -90,6 +90,7 @@ class AgentState:
 class _Call:
     record: CallRecord
     hung_up: bool = False
+    born: int = 0  # HotlineState.fed when the call was first seen
 
 
 class HotlineState:
@@ -115,6 +116,7 @@ class HotlineState:
         self.agents: dict[str, AgentState] = {}
         self.queues: dict[str, list[str]] = {}  # queue -> caller uniqueids in position order
         self.last_event_at: float | None = None
+        self.fed = 0  # events applied so far: orders a listing against the stream
         self.listeners: list[PbxListener] = []
         self._handlers: dict[str, Callable[[Event, float], None]] = {
             "newchannel": self._newchannel,
@@ -148,6 +150,7 @@ class HotlineState:
             return
         now = self._timestamp(event)
         self.last_event_at = now
+        self.fed += 1
         headers = _Lower(event)
         if "queue" in headers:  # records and views speak the hotline's queue names
             headers.data["queue"] = hotline_queue(headers.data["queue"])
@@ -174,6 +177,42 @@ class HotlineState:
                 listener(event)
             except Exception:  # a page's bug must not stop the AMI state from following
                 log.exception("PBX event listener failed")
+
+    def reconcile(self, channels: Iterable[Event], asked_at: int | None = None) -> list[str]:
+        """After a reconnect, with `CoreShowChannels`' list: calls we follow that Asterisk no
+        longer has ended while the link was down, and are finished now (their end time is when
+        we learnt it; agents still ringing for them or talking to them are freed); calls that
+        began meanwhile in the inbound context are taken up (waiting ones come from
+        `QueueStatus`). `asked_at` is `fed` when the list was asked for: a call first seen
+        after that (its events overtook the reply) is not in the list yet and is kept.
+        Returns the unique ids of the calls closed."""
+        now = self.clock()
+        asked_at = self.fed if asked_at is None else asked_at
+        live: dict[str, _Lower] = {}
+        for channel in channels:
+            headers = _Lower(channel)
+            if headers.get("uniqueid"):
+                live[headers["uniqueid"]] = headers
+        gone = [uid for uid, call in self.calls.items()
+                if uid not in live and call.born < asked_at]
+        for uid in gone:
+            call = self.calls[uid]
+            for leg in call.record.legs:
+                if leg.connected_at is not None and leg.completed_at is None:
+                    leg.completed_at = now
+            self._hangup(_Lower({"Uniqueid": uid, "Cause-txt": ENDED_UNSEEN}), now)
+            self._finish(uid)  # no AgentComplete is coming for it either
+            self._tell("hangup", {"uniqueid": uid})
+        for agent in self.agents.values():
+            if agent.ringing_for is not None and agent.ringing_for not in live:
+                agent.ringing_for = None
+            if agent.on_call_with is not None and agent.on_call_with not in live:
+                agent.on_call_with = None
+        for uid, headers in live.items():
+            if uid not in self.calls:
+                seconds = _duration(headers.get("duration", ""))
+                self._newchannel(headers, now - seconds)
+        return gone
 
     def begin_resync(self) -> None:
         """Forget live queue and membership state before replaying `QueueStatus` after a
@@ -237,7 +276,7 @@ class HotlineState:
             caller=_caller_number(ev),
             started_at=now,
         )
-        self.calls[uid] = _Call(record)
+        self.calls[uid] = _Call(record, born=self.fed)
         if ev.get("channelstatedesc") == "Up":
             record.answered_at = now
 
@@ -275,7 +314,7 @@ class HotlineState:
         call = self.calls.get(uid)
         if call is None:  # connected mid-call, or a call we do not track from its start
             record = CallRecord(uid, ev.get("channel", ""), ev.get("calleridnum", ""), now)
-            call = self.calls[uid] = _Call(record)
+            call = self.calls[uid] = _Call(record, born=self.fed)
         for leg in call.record.legs:  # an earlier queue the dialplan left without an answer
             if leg.left_at is None and leg.connected_at is None:
                 leg.left_at = now
@@ -310,7 +349,7 @@ class HotlineState:
         if self._open_leg(uid, queue) is None:
             joined = now - _int(ev.get("wait"), 0)
             record = CallRecord(uid, ev.get("channel", ""), ev.get("calleridnum", ""), joined)
-            call = self.calls.setdefault(uid, _Call(record))
+            call = self.calls.setdefault(uid, _Call(record, born=self.fed))
             leg = QueueLeg(queue=queue, joined_at=joined, position=_int(ev.get("position"), 0))
             call.record.legs.append(leg)
         waiting = self.queues.setdefault(queue, [])
@@ -467,6 +506,18 @@ class _Lower(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self.data)
+
+
+ENDED_UNSEEN = "ended while the AMI link was down"
+
+
+def _duration(value: str) -> float:
+    """CoreShowChannel's `Duration` (hh:mm:ss) in seconds; 0 when unreadable."""
+    try:
+        hours, minutes, seconds = (int(part) for part in value.split(":"))
+    except ValueError:
+        return 0.0
+    return hours * 3600.0 + minutes * 60 + seconds
 
 
 def _int(value: str | None, default: int) -> int:

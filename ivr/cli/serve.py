@@ -11,6 +11,7 @@ from ivr.app import serve as run_hotline
 from ivr.config import Settings
 from ivr.db.session import DatabaseNotMigrated
 from ivr.flow.problems import FlowConfigError
+from ivr.services.instances import InstanceInUse
 
 
 @click.command()
@@ -19,7 +20,7 @@ def serve(settings: Settings) -> None:
     """Answer calls on IVR_AGI_BIND and serve the API on IVR_HTTP_BIND."""
     try:
         asyncio.run(run_hotline(settings))
-    except (DatabaseNotMigrated, AmiUrlError) as exc:
+    except (DatabaseNotMigrated, AmiUrlError, InstanceInUse) as exc:
         raise click.ClickException(str(exc)) from None
     except FlowConfigError as exc:
         raise click.ClickException(f"the flows have problems, not starting:\n{exc}") from None

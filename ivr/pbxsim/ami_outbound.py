@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ivr.ami.codec import AmiMessage
+from ivr.asterisk_names import AGI_HOSTS_CONTEXT, OUTBOUND_CONTEXT
 from ivr.pbxsim.ami_originate import channel_name, parse_callerid
 from ivr.pbxsim.call import simulate_call
 from ivr.pbxsim.config import PbxConfig
@@ -105,8 +106,7 @@ class OutboundTrunk:
                 self.transcripts.append(await simulate_call(
                     *self.agi, script="outbound", caller=cid_num or None,
                     responses=answer.keys, variables=variables,
-                    config=PbxConfig(context=action.get("Context", ""),
-                                     extension=action.get("Exten", ""))))
+                    config=_agi_config(action)))
             elif ok:
                 await asyncio.sleep(answer.talk)
             if ok:
@@ -115,3 +115,11 @@ class OutboundTrunk:
                       "Cause": "16", "Cause-txt": "Normal Clearing"})
         finally:
             self.in_progress -= 1
+
+
+def _agi_config(action: AmiMessage) -> PbxConfig:
+    """Where the answered call's AGI() runs: `[hotline-outbound]` calls it inside
+    `Gosub(hotline-agi,s,1(outbound))`, so res_agi sends that context and extension."""
+    if action.get("Context", "") == OUTBOUND_CONTEXT:
+        return PbxConfig(context=AGI_HOSTS_CONTEXT, extension="s")
+    return PbxConfig(context=action.get("Context", ""), extension=action.get("Exten", ""))

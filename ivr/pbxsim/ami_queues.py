@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ivr.ami.codec import AmiMessage
-from ivr.asterisk_names import ASTERISK_QUEUES
+from ivr.asterisk_names import AGI_HOSTS_CONTEXT, ASTERISK_QUEUES, INBOUND_CONTEXT
+from ivr.pbxsim.ami_channels import LiveChannel, QueueCaller, queue_entry
 
 if TYPE_CHECKING:  # ami_outbound imports ami_originate, which imports this module
     from ivr.pbxsim.ami_outbound import OutboundTrunk
@@ -33,7 +34,9 @@ class QueueMember:
 
 @dataclass
 class SimulatedAsterisk:
-    """What the simulator knows about its PBX: queue members (changed by QueueAdd & co.)."""
+    """What the simulator knows about its PBX: queue members (changed by QueueAdd & co.), live
+    channels and the callers waiting in each queue (changed by the test through `call_starts`,
+    `joins_queue` and `hangs_up`, which return the events Asterisk sends for the change)."""
 
     queues: tuple[str, ...] = tuple(ASTERISK_QUEUES.values())
     members: dict[tuple[str, str], QueueMember] = field(default_factory=dict)
@@ -41,6 +44,45 @@ class SimulatedAsterisk:
     weights: dict[str, int] = field(default_factory=lambda: {"repair": 2, "emergency": 10})
     # Set: Async Originates go to this simulated trunk (outcome per number, pacing counted).
     trunk: OutboundTrunk | None = None
+    channels: dict[str, LiveChannel] = field(default_factory=dict)  # by uniqueid, in creation order
+    waiting: dict[str, list[QueueCaller]] = field(default_factory=dict)  # queue -> callers in order
+
+    def call_starts(self, uniqueid: str, caller: str, *, context: str = INBOUND_CONTEXT,
+                    channel: str = "") -> dict[str, str]:
+        """A carrier call arrives (in the endpoint's context, as its Newchannel says)."""
+        live = LiveChannel(uniqueid, channel or f"PJSIP/carrier-{uniqueid}", caller,
+                           context=context, created=time.time())
+        self.channels[uniqueid] = live
+        return {"Event": "Newchannel", "Privilege": "call,all", **live.snapshot()}
+
+    def joins_queue(self, uniqueid: str, queue: str, priority: int = 0) -> dict[str, str]:
+        live = self.channels[uniqueid]
+        # The IVR runs Queue with EXEC from inside AGI(), in the host loop's context.
+        live.context, live.exten, live.priority = AGI_HOSTS_CONTEXT, "s", 7
+        live.application, live.data = "Queue", queue
+        waiting = self.waiting.setdefault(queue, [])
+        waiting.append(QueueCaller(queue, uniqueid, live.channel, live.caller, time.time(),
+                                   priority))
+        return {"Event": "QueueCallerJoin", "Privilege": "agent,all", **live.snapshot(),
+                "Queue": queue, "Position": str(len(waiting)), "Count": str(len(waiting))}
+
+    def hangs_up(self, uniqueid: str) -> list[dict[str, str]]:
+        """The channel goes: QueueCallerAbandon if it was waiting, then Hangup."""
+        live = self.channels.pop(uniqueid)
+        events: list[dict[str, str]] = []
+        for queue, waiting in self.waiting.items():
+            for position, entry in enumerate(waiting, start=1):
+                if entry.uniqueid == uniqueid:
+                    waiting.remove(entry)
+                    events.append({
+                        "Event": "QueueCallerAbandon", "Privilege": "agent,all",
+                        **live.snapshot(), "Queue": queue, "Position": str(position),
+                        "OriginalPosition": str(position),
+                        "HoldTime": str(int(time.time() - entry.joined))})
+                    break
+        events.append({"Event": "Hangup", "Privilege": "call,all", **live.snapshot(),
+                       "Cause": "16", "Cause-txt": "Normal Clearing"})
+        return events
 
 
 def queue_add(
@@ -134,6 +176,7 @@ def queue_status(pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMes
     )
     items = 0
     only = action.get("Queue", "")
+    now = time.time()
     for queue in pbx.queues:
         if only and queue != only:
             continue
@@ -147,7 +190,7 @@ def queue_status(pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMes
                         "Queue": queue,
                         "Max": "0",
                         "Strategy": "rrmemory",
-                        "Calls": "0",
+                        "Calls": str(len(pbx.waiting.get(queue, []))),
                         "Holdtime": "0",
                         "TalkTime": "0",
                         "Completed": "0",
@@ -165,6 +208,9 @@ def queue_status(pbx: SimulatedAsterisk, w: asyncio.StreamWriter, action: AmiMes
             if q == queue:
                 w.write(wire(id_last(action, status_member(member))))
                 items += 1
+        for position, entry in enumerate(pbx.waiting.get(queue, []), start=1):
+            w.write(wire(queue_entry(action, entry, position, now)))
+            items += 1
     w.write(
         wire(
             with_id(

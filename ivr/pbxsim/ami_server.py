@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ivr.ami.codec import AmiMessage, AmiProtocolError, MessageReader
+from ivr.pbxsim.ami_channels import core_show_channels
 from ivr.pbxsim.ami_originate import originate
 from ivr.pbxsim.ami_outbound import OutboundTrunk
 from ivr.pbxsim.ami_queues import (
@@ -207,6 +208,8 @@ class AmiSimulator:
             _QUEUE_ACTIONS[lname](self.pbx, w, action, self._broadcast)
         elif lname == "queuestatus":
             queue_status(self.pbx, w, action)
+        elif lname == "coreshowchannels":
+            core_show_channels(list(self.pbx.channels.values()), w, action)
         elif lname == "originate" and self.pbx.trunk is not None and action.get("Channel"):
             return self._originate_on_trunk(self.pbx.trunk, w, action)
         elif lname == "originate":

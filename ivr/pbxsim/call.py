@@ -66,6 +66,12 @@ def asterisk_environment(
     return env
 
 
+def new_channel(config: PbxConfig) -> tuple[str, str]:
+    """A fresh channel's unique id and name, as Asterisk would give them."""
+    number = next(_call_numbers)
+    return f"{int(time.time())}.{number}", f"{config.channel_tech}/carrier-{number:08x}"
+
+
 async def simulate_call(
     host: str,
     port: int,
@@ -79,18 +85,19 @@ async def simulate_call(
     args: Sequence[str] = (),
     observer: Callable[[Event], None] | None = None,
     variables: dict[str, str] | None = None,
+    channel: tuple[str, str] | None = None,
 ) -> CallTranscript:
     """Place one call to the FastAGI server at `host:port` and return what happened.
 
     `responses` is the caller's script (see `ivr.pbxsim.caller`); when it runs out the caller
     hangs up. `hangup_after=N` hangs the caller up right after the N-th command's reply.
     `caller=None` sends the caller id as Asterisk does when it is withheld (`unknown`).
+    `channel` (uniqueid, channel name): the same channel trying another FastAGI server
+    (`ivr.pbxsim.dialplan`); by default a new channel.
     """
     config = config or PbxConfig()
     model = caller_model or Caller(responses)
-    number = next(_call_numbers)
-    uniqueid = f"{int(time.time())}.{number}"
-    channel_name = f"{config.channel_tech}/carrier-{number:08x}"
+    uniqueid, channel_name = channel or new_channel(config)
     transcript = CallTranscript(script=script, caller=caller, uniqueid=uniqueid)
     emulator = AgiEmulator(
         config,

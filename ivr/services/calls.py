@@ -169,8 +169,16 @@ class CallLog:
                 await session.execute(
                     insert(CallEvent), _event_rows(uniqueid, events[written:], written + 1))
 
+    async def open_instances(self) -> set[str]:
+        """The IVR instances with calls still open (live, or left open by a dead process)."""
+        async with self._db.sessionmaker() as session:
+            rows = await session.scalars(select(Call.instance).distinct().where(
+                Call.outcome.is_(None), Call.instance.is_not(None)))
+            return {row for row in rows if row is not None}
+
     async def close_interrupted(self, instance: str, now: datetime,
-                                unowned_before: datetime | None = None) -> list[str]:
+                                unowned_before: datetime | None = None, *,
+                                closed: str = "at restart") -> list[str]:
         """Close the calls `instance` left open when it stopped without ending them (kill -9,
         power loss): outcome `interrupted`, ended at their last recorded event. Calls of other
         instances are left alone (they may be live); calls recorded without an instance (before
@@ -190,7 +198,7 @@ class CallLog:
                 row.outcome = CallOutcome.INTERRUPTED
                 row.ended_at = at or row.answered_at or row.started_at
                 await session.execute(insert(CallEvent), _event_rows(
-                    row.uniqueid, [JourneyEvent(now, "interrupted", {"closed": "at restart"})],
+                    row.uniqueid, [JourneyEvent(now, "interrupted", {"closed": closed})],
                     (seq or 0) + 1))
             return [row.uniqueid for row in rows]
 

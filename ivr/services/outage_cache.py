@@ -1,9 +1,10 @@
 """Outage lookups as a storm asks for them: thousands of callers about the same few areas.
 
 Callers on the same area and transformer share one query, and its answer for `ttl` seconds. An
-update made through this instance clears the cache at once; an update made elsewhere (another
-IVR instance, the API of another process) reaches callers within `ttl` seconds, far inside the
-minutes in which dispatch itself learns of a restoration.
+update made through this instance clears the cache at once. On PostgreSQL every change to the
+outages, whoever makes it, sends `NOTIFY ivr_outages` at commit (migration 0009) and each IVR
+process listening clears its cache then (`ivr.app`); while that listening connection is being
+re-made, and on SQLite, an update made elsewhere reaches callers within `ttl` seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ivr.services.customers import CustomerInfo
 from ivr.services.outages import OutageInfo, OutageInput, OutageReport, Outages
 
 DEFAULT_TTL = 2.0
+OUTAGES_CHANNEL = "ivr_outages"  # NOTIFY channel of migration 0009
 
 
 class CachedOutages(Outages):

@@ -182,6 +182,9 @@ class Outages:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    def clear(self) -> None:
+        """Forget cached answers (another process changed the outages); nothing cached here."""
+
     async def affecting(self, customer: CustomerInfo, now: datetime | None = None) -> OutageReport:
         """Current outages covering the customer's premises, and planned ones starting soon."""
         now = now or datetime.now(UTC)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -54,6 +55,38 @@ class TicketRequest:
     def from_json(cls, data: dict[str, Any]) -> TicketRequest:
         return cls(**(data | {"type": TicketType(data["type"]),
                               "at": datetime.fromisoformat(data["at"])}))
+
+
+class SpoolClaim:
+    """One spool file owned by this process: an exclusive `flock` on `<spool>.lock`, held for the
+    process's life (the kernel drops it when the process dies, kill -9 included).
+
+    Several IVR processes sharing a data directory each take the first free spool of
+    `pending-work-orders.jsonl`, `pending-work-orders-1.jsonl`, ...: none appends to or rewrites
+    another's file, and a process that starts after one died takes over its file (and writes
+    what it kept). One process alone keeps the plain name."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    @classmethod
+    def take(cls, base: Path, limit: int = 256) -> SpoolClaim:
+        base.parent.mkdir(parents=True, exist_ok=True)
+        for n in range(limit):
+            path = base if n == 0 else base.with_name(f"{base.stem}-{n}{base.suffix}")
+            fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return cls(path, fd)
+        raise RuntimeError(f"{limit} processes already hold a spool in {base.parent}")
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor drops the lock
+            self._fd = -1
 
 
 class PendingTickets:

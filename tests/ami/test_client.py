@@ -104,6 +104,8 @@ async def test_reconnects_after_a_drop_mid_message_and_resyncs_state(sim: AmiSim
                 queue, m["Interface"], member_name=m["MemberName"], penalty=int(m["Penalty"])
             )
         call = read_recording(FIXTURES / "ring_no_answer_then_answer.ami")
+        # The call goes on in Asterisk while the link is down: CoreShowChannels lists it.
+        sim.pbx.call_starts(call[0]["Uniqueid"], call[0].get("CallerIDNum", ""))
         sent = await sim.replay(call, drop_after=5)  # cut inside the AgentRingNoAnswer message
         assert sent == 5
         await until(lambda: sim.logins == 2 and service.is_up)

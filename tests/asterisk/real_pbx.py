@@ -142,9 +142,7 @@ def running_asterisk(
     (etc / "manager-ivr.conf").write_text(
         (etc / "manager-ivr.conf.sample").read_text().replace("CHANGE-ME", secret)
     )
-    # Both spellings of the FastAGI address: one host and port, or the list of IVR processes.
     (etc / "hotline-globals.conf").write_text(
-        f"IVR_AGI_HOST = 127.0.0.1\nIVR_AGI_PORT = {agi_port}\n"
         f"IVR_AGI_HOSTS = 127.0.0.1:{agi_port}\n{globals_extra}"
     )
     pjsip = (etc / "pjsip.conf").read_text().replace("0.0.0.0:5060", f"127.0.0.1:{sip_port}")

@@ -23,8 +23,20 @@ APP_MODULES = {
     "Dial": "app_dial.so",
     "SendDTMF": "app_senddtmf.so",
     "Read": "app_read.so",
+    "Gosub": "app_stack.so",
+    "Return": "app_stack.so",
 }
 BUILTIN_APPS = {"NoOp", "Goto", "GotoIf", "Hangup", "Answer", "Set"}
+# Dialplan functions and the module that provides each.
+FUNCTION_MODULES = {
+    "CHANNEL": "func_channel.so",
+    "CALLERID": "func_callerid.so",
+    "IF": "func_logic.so",
+    "LEN": "func_strings.so",
+    "FIELDQTY": "func_strings.so",
+    "CUT": "func_cut.so",
+    "RAND": "func_rand.so",
+}
 
 
 def dialplan_lines() -> list[tuple[str, str, str]]:
@@ -54,30 +66,35 @@ def test_the_hotline_number_runs_the_ivr_script_and_falls_back_to_general() -> N
     lines = dialplan_lines()
     inbound = [(e, a) for c, e, a in lines if c == names.INBOUND_CONTEXT]
     assert (names.HOTLINE_NUMBER, f"Goto({names.IVR_CONTEXT},admit,1)") in inbound
-    agi_scripts = {
-        (c, m.group(1))
-        for c, _, a in lines
-        for m in [re.match(r"AGI\(agi://[^/]+/([^,)]+)", a)]
-        if m
-    }
-    # the overflow path's callback offer starts the callback flow, from a context the IVR
-    # accepts it from (ivr.app.entry_flow)
-    assert agi_scripts == {
+    # FastAGI runs only inside [hotline-agi] (the IVR processes tried in turn); each entry
+    # names its script there: the hotline, the outbound entry, the overflow's callback offer,
+    # all accepted from that context (ivr.app.entry_flow).
+    agi = [(c, a) for c, _, a in lines if a.startswith("AGI(")]
+    assert agi == [(names.AGI_HOSTS_CONTEXT, "AGI(agi://${AGI_HOST}/${ARG1})")]
+    scripts = {(c, m.group(1)) for c, _, a in lines
+               for m in [re.match(rf"Gosub\({names.AGI_HOSTS_CONTEXT},s,1\((\w+)\)\)", a)] if m}
+    assert scripts == {
         (names.IVR_CONTEXT, names.AGI_SCRIPT),
-        (names.OUTBOUND_CONTEXT, names.AGI_SCRIPT),
+        (names.OUTBOUND_CONTEXT, "outbound"),
         (names.IVR_CONTEXT, "callback"),
     }
-    assert names.IVR_CONTEXT in names.PBX_AGI_CONTEXTS
+    assert names.AGI_HOSTS_CONTEXT in names.PBX_AGI_CONTEXTS
     ivr = [a for c, _, a in lines if c == names.IVR_CONTEXT]
     assert ivr[0] == "Set(CHANNEL(language)=${IVR_DEFAULT_LANGUAGE})"
-    assert ivr[1] == "AGI(agi://${IVR_AGI_HOST}:${IVR_AGI_PORT}/hotline)"
-    assert 'GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback,1)' in ivr
-    fallback = ivr[ivr.index("NoOp(IVR unreachable: fallback to ${IVR_FALLBACK_QUEUE})") :]
+    assert ivr[1] == f"Gosub({names.AGI_HOSTS_CONTEXT},s,1({names.AGI_SCRIPT}))"
+    assert 'GotoIf($["${GOSUB_RETVAL}" != "done"]?fallback,1)' in ivr
+    fallback = ivr[ivr.index(
+        "NoOp(IVR unreachable (${GOSUB_RETVAL}): fallback to ${IVR_FALLBACK_QUEUE})"):]
     assert fallback[1:4] == [
         "Answer()",
         "Playback(${IVR_FALLBACK_PROMPT})",
         "Queue(${IVR_FALLBACK_QUEUE})",
     ]
+    outbound = [a for c, _, a in lines if c == names.OUTBOUND_CONTEXT]
+    assert f"Gosub({names.AGI_HOSTS_CONTEXT},s,1(outbound))" in outbound
+    # Only the host loop runs AGI(), and every host of the list with the script it was given.
+    agi_lines = [(c, a) for c, _, a in lines if a.startswith("AGI(")]
+    assert agi_lines == [(names.AGI_HOSTS_CONTEXT, "AGI(agi://${AGI_HOST}/${ARG1})")]
     globals_ = parse(CONF / "extensions.conf").named("globals")[0]
     assert globals_.get("IVR_FALLBACK_QUEUE") == [names.asterisk_queue(names.FALLBACK_QUEUE)]
     # the hotline's own apology in the channel's language (`ivr prompts pbx-sounds`)
@@ -92,6 +109,9 @@ def test_every_application_comes_from_a_loaded_module() -> None:
     for context, ext, app in dialplan_lines():
         name = app.split("(", 1)[0]
         assert name in BUILTIN_APPS or APP_MODULES.get(name) in loaded, (context, ext, name)
+    for context, ext, app in dialplan_lines():
+        for function in re.findall(r"\$\{([A-Z]+)\(", app):
+            assert FUNCTION_MODULES.get(function) in loaded, (context, ext, function)
     order = modules.get("load")
     assert order.index("app_queue.so") > order.index("chan_pjsip.so")
     assert order.index("app_queue.so") > order.index("pbx_config.so")
