@@ -26,6 +26,7 @@ from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, OUTBOUND_CONTEXT,
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
+from ivr.flow.context import WaitPolicy
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
 from ivr.loop_lag import LoopLag
@@ -136,6 +137,7 @@ class Hotline:
             await self.dialer.close()
         await self.loop_lag.stop()
         await self.agi.close(grace=self.settings.shutdown_grace)
+        await self.runner.announcements.close()
         if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
             await self.runner.services.pending_tickets.close()
         if self.web_runner is not None:
@@ -191,6 +193,8 @@ async def start_hotline(
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
         instance=instance_name(settings),
+        waits=WaitPolicy(callback_offer_seconds=settings.callback_offer_wait_seconds,
+                         talk_seconds=settings.queue_talk_seconds),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -212,6 +216,7 @@ async def start_hotline(
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, services)
+        runner.live = hotline.ami  # queue positions and waits for callers (honest waits)
         if hotline.ami is not None and settings.dialer:
             hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
@@ -222,9 +227,10 @@ async def start_hotline(
             prompts_failed=hotline.prompts_failed,
             loop_lag_ms=hotline.loop_lag.max_ms,
         )
-        alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
+        alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds,
+                        settings.alarm_area_calls_per_minute)
         app = create_web_app(services, health=health, timezone=settings.timezone,
-                             pbx=hotline.ami, alarms=alarms)
+                             pbx=hotline.ami, alarms=alarms, announcements=runner.announcements)
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ivr.flow.announcements import AnnouncementBoard
 from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
 from ivr.services.hotline_services import HotlineServices
@@ -16,6 +17,7 @@ from ivr.services.pbx import LivePbx
 from ivr.web import (
     metrics,
     openapi,
+    routes_announcements,
     routes_calendar,
     routes_campaigns,
     routes_outages,
@@ -87,6 +89,7 @@ def create_web_app(
     timezone: str,
     pbx: LivePbx | None = None,
     alarms: Alarms | None = None,
+    announcements: AnnouncementBoard | None = None,
 ) -> web.Application:
     """`pbx`: live queue state and agent control (None: AMI not configured)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=1024 * 1024)
@@ -101,10 +104,13 @@ def create_web_app(
     routes_outages.add_routes(app, services.outages)
     routes_surveys.add_routes(app, services.surveys)
     routes_campaigns.add_routes(app, services.campaigns)
+    if announcements is not None:  # audio is rendered when one is switched on: needs the board
+        routes_announcements.add_routes(app, services.announcements, services.outages,
+                                        announcements, app[TZ_KEY])
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     add_pages(app, services, pbx=pbx, live_calls=health.live_calls,
-              timezone=app[TZ_KEY], alarms=alarms or Alarms())
+              timezone=app[TZ_KEY], alarms=alarms or Alarms(), announcements=announcements)
     metrics.add_routes(app, pbx, health.live_calls, health.prompts_failed)
     openapi.add_routes(app)
     return app
