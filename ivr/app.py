@@ -120,6 +120,7 @@ class Hotline:
                 async for ok in self.registry.watch():
                     if ok:
                         await self.render_prompts()
+                        await self.runner.announcements.prepare_active()
                 log.error("flow watcher ended; restarting it")
             except Exception as exc:
                 log.exception("flow watcher failed; restarting it")
@@ -213,6 +214,7 @@ async def start_hotline(
             await services.pending_tickets.replay()
         if render:
             await hotline.render_prompts()
+            await runner.announcements.prepare_active()  # ready before the first caller
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder = _start_ami(settings, services)

@@ -80,6 +80,12 @@ class AnnouncementBoard:
             log.error("emergency announcement %d not offered: audio unfit %s", info.id, found)
         return found
 
+    async def prepare_active(self) -> None:
+        """Every announcement on now, rendered for the current flows (at start and after a
+        reload), so callers do not miss one while it is rendered again."""
+        for info in await self.announcements.active(force=True):
+            await self._prepare_in_background(info)
+
     async def for_caller(self, area: str | None, now: datetime) -> list[AnnouncementInfo]:
         """The announcements this caller hears now, oldest first: those whose audio is ready."""
         version = self.flows().version

@@ -202,12 +202,13 @@ class Announcements:
         async with self._db.sessionmaker() as session:
             return [announcement_info(row) for row in await session.scalars(query)]
 
-    async def active(self, now: datetime | None = None) -> list[AnnouncementInfo]:
+    async def active(self, now: datetime | None = None,
+                     force: bool = False) -> list[AnnouncementInfo]:
         """On now, oldest first (the order callers hear them); from the copy kept a few
-        seconds."""
+        seconds unless `force`."""
         now = now or datetime.now(UTC)
         tick = monotonic_time.monotonic()
-        if self._cached is None or tick - self._cached[0] >= self._refresh:
+        if force or self._cached is None or tick - self._cached[0] >= self._refresh:
             query = (select(Announcement)
                      .where(Announcement.ended_at.is_(None), Announcement.expires_at > now)
                      .order_by(Announcement.created_at, Announcement.id))
