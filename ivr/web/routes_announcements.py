@@ -67,6 +67,7 @@ async def post_announcement(request: web.Request) -> web.Response:
 
 @allow("dispatch", "supervisor")
 async def end_announcement(request: web.Request) -> web.Response:
+    """End an announcement now (404 unknown, 409 already ended or expired)."""
     raw = request.match_info["id"]
     if not raw.isdigit() or len(raw) > 12:
         return error(404, f"announcement {raw[:20]!r} not found")

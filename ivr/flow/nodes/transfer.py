@@ -71,6 +71,9 @@ class TransferNode(NodeModel):
         return value
 
 
+# The place as said: next in line, one caller ahead, or several (grammar differs).
+_WAIT_PROMPTS = {0: "queue_wait_next", 1: "queue_wait_one"}
+
 _SETS = {
     "on_unanswered": frozenset({"unanswered_queue"}),
     "when_closed": frozenset({"unanswered_queue", "opens_said"}),
@@ -103,8 +106,11 @@ async def run(node: TransferNode, ctx: CallContext) -> str | None:
         ctx.vars["wait_minutes"] = estimate.minutes
         ctx.record("queue_wait", queue=queue, position=estimate.position,
                    seconds=estimate.seconds)
-        await ctx.play("queue_wait" if estimate.ahead else "queue_wait_next",
-                       extra={"ahead": estimate.ahead, "wait_minutes": estimate.minutes})
+        wait_said = ctx.flows.prompts.render(
+            "wait_one_minute" if estimate.minutes == 1 else "wait_minutes", ctx.language,
+            {"wait_minutes": estimate.minutes})
+        prompt = _WAIT_PROMPTS.get(estimate.ahead, "queue_wait")
+        await ctx.play(prompt, extra={"ahead": estimate.ahead, "wait_said": wait_said})
         if (node.on_long_wait is not None
                 and estimate.seconds >= ctx.waits.callback_offer_seconds):
             ctx.wait_offered.add(queue)  # "keep waiting" comes back here: offered once
