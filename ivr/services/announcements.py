@@ -255,6 +255,7 @@ def draft_from_outage(outage: OutageInfo, area: str, now: datetime,
         }
     expires = eta + timedelta(hours=1) if eta is not None and eta > now else now + timedelta(
         hours=6)
+    expires = min(expires, now + timedelta(hours=MAX_HOURS))  # postable as drafted
     next_update = min(now + DRAFT_NEXT_UPDATE, expires)
     return {
         "areas": [area], "texts": texts, "outage_id": outage.id,

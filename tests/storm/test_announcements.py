@@ -249,3 +249,18 @@ async def test_one_on_at_start_up_is_ready_for_the_first_caller(
         assert first.prompts[1].startswith("紧急通知：受台风影响")
     finally:
         await running.close()
+
+
+def test_a_draft_from_a_long_outage_is_postable_as_it_is() -> None:
+    from ivr.db.enums import OutageKind, OutageStatus
+    from ivr.services.announcements import draft_from_outage, validate_announcement
+    from ivr.services.outages import OutageInfo
+    now = datetime.now(UTC)
+    outage = OutageInfo("F-9", OutageKind.FAULT, ("城北",), (), now - timedelta(hours=1),
+                        now + timedelta(days=5), "", OutageStatus.ACTIVE, None, now)
+    draft = draft_from_outage(outage, "城北", now, TZ)
+    checked = validate_announcement(AnnouncementInput(
+        draft["texts"], datetime.fromisoformat(draft["expires_at"]), draft["areas"],
+        datetime.fromisoformat(draft["next_update_at"])), now)
+    assert checked.expires_at == now + timedelta(hours=72)
+    assert checked.texts["zh-CN"]["what"] == "城北发生停电"  # no cause given: none invented
