@@ -42,6 +42,7 @@ from ivr.db.cluster import SessionLock, listen
 from ivr.db.session import Database
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.channel import AgiError, ChannelHangup
+from ivr.flow.context import WaitPolicy
 from ivr.flow.engine import CallRunner
 from ivr.flow.keeper import FlowKeeper, system_user
 from ivr.flow.registry import FlowRegistry
@@ -166,6 +167,7 @@ class Hotline:
                         if self.keeper is not None:  # kept first: rendering may take a while
                             await self.keeper.record(author=system_user(), source="reload")
                         await self.render_prompts()
+                        await self.runner.announcements.prepare_active()
                 log.error("flow watcher ended; restarting it")
             except Exception as exc:
                 log.exception("flow watcher failed; restarting it")
@@ -186,6 +188,7 @@ class Hotline:
             await self.dialer.close()
         await self.loop_lag.stop()
         await self.agi.close(grace=self.settings.shutdown_grace)
+        await self.runner.announcements.close()
         if self.runner.services.pending_tickets is not None:  # the rest is kept for next start
             await self.runner.services.pending_tickets.close()
         if self.web_runner is not None:
@@ -252,6 +255,8 @@ async def start_hotline(
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
         instance=instance,
+        waits=WaitPolicy(callback_offer_seconds=settings.callback_offer_wait_seconds,
+                         talk_seconds=settings.queue_talk_seconds),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -279,9 +284,11 @@ async def start_hotline(
             await services.pending_tickets.replay()
         if render:
             await hotline.render_prompts()
+            await runner.announcements.prepare_active()  # ready before the first caller
         host, port = settings.agi_address
         await hotline.agi.start(host, port)
         hotline.ami, hotline.recorder, hotline.record_lead = _start_ami(settings, services, db)
+        runner.live = hotline.ami  # queue positions and waits for callers (honest waits)
         if hotline.ami is not None and settings.dialer:
             hotline.dialer = start_dialer(settings, db, hotline.ami)
         health = HealthSource(
@@ -292,14 +299,16 @@ async def start_hotline(
             prompts_failed=hotline.prompts_failed,
             loop_lag_ms=hotline.loop_lag.max_ms,
         )
-        alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
+        alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds,
+                        settings.alarm_area_calls_per_minute)
         flow_pages = FlowPagesSource(keeper, Simulations(sandbox.runner),
                                      ZoneInfo(settings.timezone))
         app = create_web_app(services, health=health, timezone=settings.timezone,
-                             pbx=hotline.ami, alarms=alarms, flow_pages=flow_pages)
+                             pbx=hotline.ami, alarms=alarms, flow_pages=flow_pages,
+                             announcements=runner.announcements)
         # The previous month's report, written on the 1st (or now, if that was missed).
         monthly = MonthlyReportJob(ReportSource(services, ZoneInfo(settings.timezone)),
-                                   instance=instance_name(settings))
+                                   instance=instance)
         hotline.run_in_background(monthly.run())
         hotline.web_runner = web.AppRunner(app, access_log=None)
         await hotline.web_runner.setup()

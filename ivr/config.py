@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     # caller waiting in a queue longer than this (seconds).
     alarm_three_rings_pct: float = Field(default=80.0, ge=0, le=100)
     alarm_wait_seconds: float = Field(default=60.0, gt=0)
+    # Honest waits: past this estimated wait the caller is offered a callback instead.
+    callback_offer_wait_seconds: float = Field(default=300.0, gt=0)
+    # An agent's call length assumed for the estimate until the queue has measured ones.
+    queue_talk_seconds: float = Field(default=180.0, gt=0, le=3600)
+    # Calls about one area in a minute past which supervisors are alerted (and offered an
+    # emergency announcement drafted from its outage).
+    alarm_area_calls_per_minute: int = Field(default=20, ge=1)
     # Outbound: `ivr serve` runs the dialer (with AMI) unless this is false; `ivr dialer` runs
     # it alone. The trunk's simultaneous outbound calls cap every campaign's pacing together.
     dialer: bool = True

@@ -86,6 +86,9 @@ class AgentState:
         return AgentStatus.AVAILABLE
 
 
+TALK_SAMPLES = 20  # answered calls per queue the estimated wait is averaged over
+
+
 @dataclass
 class _Call:
     record: CallRecord
@@ -115,6 +118,8 @@ class HotlineState:
         self.finished: deque[CallRecord] = deque(maxlen=keep_finished)
         self.agents: dict[str, AgentState] = {}
         self.queues: dict[str, list[str]] = {}  # queue -> caller uniqueids in position order
+        # queue -> its last answered calls' talk times, for the callers' estimated wait
+        self.talk: dict[str, deque[float]] = {}
         self.last_event_at: float | None = None
         self.fed = 0  # events applied so far: orders a listing against the stream
         self.listeners: list[PbxListener] = []
@@ -235,6 +240,7 @@ class HotlineState:
                 caller = call.record.caller if call else ""
                 waiting.append(WaitingCaller(uid, caller, position, round(now - joined, 3)))
             members = [a for a in self.agents.values() if name in a.queues]
+            talk = self.talk.get(name)
             views.append(
                 QueueView(
                     name=name,
@@ -242,6 +248,8 @@ class HotlineState:
                     members=len(members),
                     available=sum(1 for a in members if a.status(now) is AgentStatus.AVAILABLE),
                     longest_wait=max((w.wait_seconds for w in waiting), default=None),
+                    talk_seconds=sum(talk) / len(talk) if talk else None,
+                    paused=sum(1 for a in members if a.paused),
                 )
             )
         return views
@@ -404,6 +412,11 @@ class HotlineState:
         leg = self._last_leg(uid, ev.get("queue", ""))
         if leg and leg.completed_at is None:
             leg.completed_at = now
+        talk = _int(ev.get("talktime"), -1)
+        if talk < 0 and leg is not None and leg.connected_at is not None:
+            talk = round(now - leg.connected_at)
+        if talk >= 0 and ev.get("queue"):
+            self.talk.setdefault(ev["queue"], deque(maxlen=TALK_SAMPLES)).append(float(talk))
         call = self.calls.get(uid)
         if call and call.hung_up:
             self._finish(uid)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ivr.cli.announce import announce
 from ivr.cli.asterisk import asterisk
 from ivr.cli.calendar import calendar
 from ivr.cli.call import call
@@ -57,6 +58,7 @@ cli.add_command(calendar)
 cli.add_command(survey)
 cli.add_command(campaign)
 cli.add_command(dialer)
+cli.add_command(announce)
 
 
 def main() -> None:

@@ -559,3 +559,22 @@ class MonthlyReport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Announcement(Base):
+    """An emergency announcement callers hear right after the greeting (storm days): what
+    happened, what is being done, when the next update comes, in every language, until it
+    expires or is ended. `areas` empty: every caller, identified or not."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)  # language -> {"what", "doing"}
+    next_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    outage_id: Mapped[str | None] = mapped_column(String(64))  # drafted from this outage
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(100))

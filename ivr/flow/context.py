@@ -17,17 +17,33 @@ from ivr.asterisk_names import PRIORITY_NORMAL
 from ivr.db.enums import CallOutcome, ContactType
 from ivr.flow.channel import Channel
 from ivr.flow.fallback import say_without_tts
+from ivr.services.business_hours import QueueCalendar
 from ivr.services.calls import JourneyEvent
 from ivr.services.customers import CustomerInfo
 from ivr.speech.tts import Synthesizer, TtsError
 
 if TYPE_CHECKING:
+    from ivr.flow.announcements import AnnouncementBoard
     from ivr.flow.flowset import FlowSet
     from ivr.flow.speech_input import CallSpeech
     from ivr.flow.voice_message import CallMessages
     from ivr.services.hotline_services import HotlineServices
+    from ivr.services.pbx import LivePbx
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """Honest waits: when a callback is offered instead of waiting, and the call length
+    assumed before a queue has measured any."""
+
+    callback_offer_seconds: float = 300.0
+    talk_seconds: float = 180.0
 
 
 @dataclass
@@ -57,6 +73,13 @@ class CallContext:
     on_record: Callable[[str], None] | None = None  # told each event's kind (the journal)
     # Waits until the journey so far is stored (the journal), for an agent's screen pop.
     flush_journey: Callable[[float], Awaitable[None]] | None = None
+    clock: Callable[[], datetime] = utc_now  # business hours read it (tests move it)
+    live: LivePbx | None = None  # the AMI-driven queue state; None: no AMI, no wait is said
+    waits: WaitPolicy = field(default_factory=WaitPolicy)
+    queue_calendar: QueueCalendar | None = None  # 调休 and holidays for queue hours
+    wait_offered: set[str] = field(default_factory=set)  # queues whose callback offer was made
+    announcements: AnnouncementBoard | None = None  # emergency announcements, audio ready
+    hangup_outcome: CallOutcome | None = None  # what a caller hanging up here counts as
 
     @property
     def account(self) -> str | None:

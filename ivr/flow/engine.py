@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from ivr.asterisk_names import FALLBACK_QUEUE, PRIORITY_NORMAL
 from ivr.db.enums import CallOutcome
+from ivr.flow.announcements import AnnouncementBoard
 from ivr.flow.channel import Channel, ChannelHangup
-from ivr.flow.context import CallContext
+from ivr.flow.context import CallContext, WaitPolicy, utc_now
 from ivr.flow.flowset import FlowSet
 from ivr.flow.journal import Journal
 from ivr.flow.nodes import node_type, transfer
@@ -24,7 +25,9 @@ from ivr.flow.schema import Jump
 from ivr.flow.speech_input import CallSpeech
 from ivr.flow.voice_message import CallMessages
 from ivr.masking import mask_phone
+from ivr.services.business_hours import QueueCalendar
 from ivr.services.hotline_services import HotlineServices
+from ivr.services.pbx import LivePbx
 from ivr.speech.asr import Recognizer
 from ivr.speech.tts import Synthesizer
 
@@ -47,10 +50,14 @@ class CallRunner:
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
                  recordings_dir: Path = Path("var/recordings"),
                  voice_messages_dir: Path | None = None,
-                 instance: str | None = None,
+                 instance: str | None = None, waits: WaitPolicy | None = None,
                  observe: Callable[[CallContext], None] | None = None) -> None:
         self._flows = flows
         self._observe = observe  # the flows page's simulator watches the journey as it grows
+        self.clock: Callable[[], datetime] = utc_now  # queue hours read it; tests move it
+        self.live: LivePbx | None = None  # set once AMI is connected (ivr.app)
+        self.waits = waits or WaitPolicy()
+        self.queue_calendar = QueueCalendar(services.tickets.calendar)
         self.instance = instance  # recorded with each call: who closes it after a crash
         self.recognizer = recognizer  # None: menus are keypad-only
         self.recordings_dir = recordings_dir
@@ -61,6 +68,7 @@ class CallRunner:
         self.outbound_dial = outbound_dial
         self.ring_seconds = ring_seconds
         self.tz = ZoneInfo(timezone)
+        self.announcements = AnnouncementBoard(services.announcements, synth, flows, self.tz)
 
     async def handle(self, channel: Channel, entry_flow: str) -> CallContext:
         """Answer and run the call to its end; the call record is written whatever happens."""
@@ -68,7 +76,9 @@ class CallRunner:
         started = datetime.now(UTC)
         ctx = CallContext(channel=channel, flows=flows, services=self.services, synth=self.synth,
                           language=self.default_language, outbound_dial=self.outbound_dial,
-                          ring_seconds=self.ring_seconds, tz=self.tz)
+                          ring_seconds=self.ring_seconds, tz=self.tz, clock=self.clock,
+                          live=self.live, waits=self.waits, queue_calendar=self.queue_calendar,
+                          announcements=self.announcements)
         if self._observe is not None:
             self._observe(ctx)
         uniqueid = channel.uniqueid
@@ -91,7 +101,7 @@ class CallRunner:
                 await self._run(ctx, entry_flow)
             except ChannelHangup:
                 if ctx.outcome != CallOutcome.TRANSFERRED:
-                    ctx.outcome = CallOutcome.CALLER_HUNG_UP
+                    ctx.outcome = ctx.hangup_outcome or CallOutcome.CALLER_HUNG_UP
                 ctx.record("hangup")
             except Exception as exc:
                 log.exception("call %s failed at %s", uniqueid, _where(ctx, entry_flow))

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ivr.flow.actions import ACTIONS
 from ivr.flow.actions.base import Action
+from ivr.flow.hours import load_hours
 from ivr.flow.knowledge import KNOWLEDGE_DIR, KnowledgeBase, check_references, load_knowledge
 from ivr.flow.nodes import NODE_TYPES
 from ivr.flow.problems import FlowConfigError, Problem, did_you_mean
@@ -23,6 +24,7 @@ from ivr.flow.prompts import PromptCatalog, load_prompts
 from ivr.flow.schema import NodeModel
 from ivr.flow.validate import check_graph
 from ivr.flow.yamlfile import line_of, load_yaml
+from ivr.services.business_hours import OpeningHours
 
 _TOP_KEYS = ("flow", "description", "start", "nodes")
 
@@ -45,6 +47,7 @@ class FlowSet:
     prompts: PromptCatalog
     version: str  # content hash of every flow, prompt and answer file: recorded with each call
     knowledge: KnowledgeBase = field(default_factory=KnowledgeBase)  # common enquiries
+    hours: OpeningHours = field(default_factory=OpeningHours)  # agent queues' opening hours
 
 
 def load_flow_set(
@@ -54,6 +57,8 @@ def load_flow_set(
     problems: list[Problem] = []
     knowledge, knowledge_problems = load_knowledge(flows_dir / KNOWLEDGE_DIR)
     problems.extend(knowledge_problems)
+    hours, hours_paths, hours_problems = load_hours(flows_dir)
+    problems.extend(hours_problems)
     try:
         prompts: PromptCatalog | None = load_prompts(prompts_dir)
     except FlowConfigError as exc:
@@ -92,8 +97,8 @@ def load_flow_set(
     if problems:
         raise FlowConfigError(problems)
     assert prompts is not None
-    files = [*paths, *sorted(prompts_dir.glob("*.yaml")), *knowledge.paths]
-    return FlowSet(flows, prompts, _content_hash(files), knowledge)
+    files = [*paths, *sorted(prompts_dir.glob("*.yaml")), *knowledge.paths, *hours_paths]
+    return FlowSet(flows, prompts, _content_hash(files), knowledge, hours)
 
 
 def _load_flow(path: Path) -> Flow:

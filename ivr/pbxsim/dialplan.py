@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ivr.asterisk_names import (
+    AGI_HOSTS_CONTEXT,
     AGI_HOSTS_SEPARATOR,
     AGI_SCRIPT,
     FALLBACK_QUEUE,
@@ -107,7 +108,8 @@ async def call_hotline(
     host tried first (the dialplan's `RAND`; `choose(len(hosts))` when not given)."""
     if not hosts:
         raise ValueError("no FastAGI hosts")
-    config = config or PbxConfig()
+    # AGI() runs inside [hotline-agi], so res_agi sends that context and extension.
+    config = config or PbxConfig(context=AGI_HOSTS_CONTEXT, extension="s")
     # Asterisk gives up on a connect after MAX_AGI_CONNECT, whatever the simulator's default.
     config = replace(config, connect_timeout=min(config.connect_timeout, AGI_CONNECT_TIMEOUT))
     model = caller_model or Caller(responses)

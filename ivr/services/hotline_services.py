@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ivr.db.session import Database
 from ivr.services.agents import Agents
+from ivr.services.announcements import Announcements
 from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
 from ivr.services.campaigns import Campaigns, RulesCheck
@@ -55,6 +56,7 @@ class HotlineServices:
     staff_sessions: StaffSessions
     survey_board: SurveyBoard
     monthly_reports: MonthlyReports
+    announcements: Announcements  # emergency announcements and the calls per area
     # Work orders the database could not take at once (None: they fail as before).
     pending_tickets: PendingTickets | None = None
 
@@ -100,6 +102,7 @@ class HotlineServices:
             staff_sessions=StaffSessions(db),
             survey_board=SurveyBoard(db),
             monthly_reports=MonthlyReports(db),
+            announcements=Announcements(db),
             pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
             if ticket_spool is not None else None,
         )

@@ -41,6 +41,9 @@ class QueueView:
     members: int
     available: int
     longest_wait: float | None
+    # Mean length of the queue's recent answered calls (AgentComplete TalkTime); None: none yet.
+    talk_seconds: float | None = None
+    paused: int = 0  # members logged in but paused: they answer nobody
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,12 @@ HOTLINE_SOUNDS: Final[Mapping[str, Mapping[Language, str]]] = {
     "queue-minutes": {Language.ZH_CN: "分钟。", Language.EN_US: "minutes."},
     "queue-minute": {Language.ZH_CN: "分钟。", Language.EN_US: "minute."},
     "queue-seconds": {Language.ZH_CN: "秒。", Language.EN_US: "seconds."},
+    # periodic-announce: between the position/hold-time announcements
+    "queue-periodic": {
+        Language.ZH_CN: "目前来电较多，感谢您的耐心等待，我们会按顺序尽快为您接通。",
+        Language.EN_US: "We are receiving many calls. Thank you for waiting: we will answer "
+                        "you in turn as soon as we can.",
+    },
     "queue-thankyou": {
         Language.ZH_CN: "感谢您的耐心等待，请不要挂机。",
         Language.EN_US: "Thank you for your patience. Please stay on the line.",

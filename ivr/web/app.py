@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ivr.flow.announcements import AnnouncementBoard
 from ivr.flow.registry import FlowRegistry
 from ivr.services.calls import CallLog
 from ivr.services.hotline_services import HotlineServices
@@ -16,6 +17,7 @@ from ivr.services.pbx import LivePbx
 from ivr.web import (
     metrics,
     openapi,
+    routes_announcements,
     routes_calendar,
     routes_campaigns,
     routes_outages,
@@ -88,6 +90,7 @@ def create_web_app(
     pbx: LivePbx | None = None,
     alarms: Alarms | None = None,
     flow_pages: FlowPagesSource | None = None,
+    announcements: AnnouncementBoard | None = None,
 ) -> web.Application:
     """`pbx`: live queue state and agent control (None: AMI not configured). `flow_pages`: the
     flows' history, editing and simulator (None: no flows pages)."""
@@ -103,10 +106,14 @@ def create_web_app(
     routes_outages.add_routes(app, services.outages)
     routes_surveys.add_routes(app, services.surveys)
     routes_campaigns.add_routes(app, services.campaigns)
+    if announcements is not None:  # audio is rendered when one is switched on: needs the board
+        routes_announcements.add_routes(app, services.announcements, services.outages,
+                                        announcements, app[TZ_KEY])
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     add_pages(app, services, pbx=pbx, live_calls=health.live_calls,
-              timezone=app[TZ_KEY], alarms=alarms or Alarms(), flow_pages=flow_pages)
+              timezone=app[TZ_KEY], alarms=alarms or Alarms(), flow_pages=flow_pages,
+              announcements=announcements)
     metrics.add_routes(app, pbx, health.live_calls, health.prompts_failed)
     openapi.add_routes(app)
     return app

@@ -28,6 +28,26 @@ class _Figures(Collector):
             yield GaugeMetricFamily(name, name.replace("_", " "), value=value)
 
 
+class _Areas(Collector):
+    """Calls per area in the last minute (this instance's), and which areas are in alarm."""
+
+    def __init__(self, counts: dict[str, int], limit: int) -> None:
+        self.counts, self.limit = counts, limit
+
+    def collect(self) -> Iterator[Metric]:
+        calls = GaugeMetricFamily("ivr_area_calls_last_minute",
+                                  "Identified callers per area in the last minute",
+                                  labels=["area"])
+        alarm = GaugeMetricFamily("ivr_area_calls_alarm",
+                                  "1 while an area's calls per minute are at the alarm threshold",
+                                  labels=["area"])
+        for area, count in sorted(self.counts.items()):
+            calls.add_metric([area], count)
+            alarm.add_metric([area], 1 if count >= self.limit else 0)
+        yield calls
+        yield alarm
+
+
 class _Live(Collector):
     def __init__(self, pbx: LivePbx | None, live_calls: Callable[[], int],
                  prompts_failed: Callable[[], list[str]]) -> None:
@@ -75,7 +95,10 @@ async def get_metrics(request: web.Request) -> web.Response:
     """Prometheus metrics (scrape with a supervisor's bearer token)."""
     registry = CollectorRegistry()
     registry.register(request.app[LIVE_KEY])
-    registry.register(_Figures(await _today(request.app[WALLBOARD_KEY])))
+    source = request.app[WALLBOARD_KEY]
+    registry.register(_Figures(await _today(source)))
+    registry.register(_Areas(source.services.announcements.rate.per_minute(datetime.now(UTC)),
+                             source.alarms.area_calls_per_minute))
     return web.Response(body=generate_latest(registry), content_type="text/plain",
                         charset="utf-8")
 

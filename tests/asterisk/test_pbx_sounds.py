@@ -20,7 +20,7 @@ from .confparse import CONF, parse
 QUEUE_SOUND_OPTIONS = (
     "queue-youarenext", "queue-thereare", "queue-callswaiting", "queue-quantity1",
     "queue-quantity2", "queue-holdtime", "queue-minutes", "queue-minute",
-    "queue-seconds", "queue-thankyou",
+    "queue-seconds", "queue-thankyou", "periodic-announce",
 )
 
 

@@ -7,24 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from ivr.db.enums import OutageKind
 from ivr.flow.actions.base import Action
+from ivr.flow.spoken_time import spoken_when
 from ivr.services.outages import OutageInfo
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
 
 
-def _when(ctx: CallContext, at: datetime, today: date, same_day_as: date | None = None) -> str:
-    """`at` as the caller needs it: today/tomorrow/yesterday and the time, a date only when
-    further away, the time alone when it is the same day as `same_day_as` (no repeated date)."""
-    local = at.astimezone(ctx.tz)
-    if same_day_as is not None and local.date() == same_day_as:
-        key = "when_same_day"
-    else:
-        key = _RELATIVE_DAYS.get((local.date() - today).days, "when_other")
-    return ctx.flows.prompts.render(key, ctx.language, {"at": local})
-
-
-_RELATIVE_DAYS = {0: "when_today", 1: "when_tomorrow", -1: "when_yesterday"}
+_when = spoken_when
 _LISTS = ("outages_active", "outages_active_no_eta", "outages_load_shedding",
           "outages_load_shedding_no_end", "outages_planned", "outages_planned_no_end")
 # What each item of those lists carries (see `_spoken`); items with an end carry its words too.

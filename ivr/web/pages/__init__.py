@@ -9,6 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from ivr.flow.announcements import AnnouncementBoard
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
 from ivr.web.pages import desk, flows, outages, reports, signin, surveys, wallboard
@@ -32,6 +33,7 @@ def add_pages(
     timezone: ZoneInfo,
     alarms: Alarms,
     flow_pages: FlowPagesSource | None = None,
+    announcements: AnnouncementBoard | None = None,
 ) -> None:
     aiohttp_jinja2.setup(
         app, loader=jinja2.PackageLoader("ivr.web", "templates"), autoescape=True
@@ -41,7 +43,7 @@ def add_pages(
     signin.add_routes(app, services.users)
     wallboard.add_routes(app, WallboardSource(services, pbx, live_calls, timezone, alarms))
     desk.add_routes(app, DeskSource(services, pbx, timezone))
-    outages.add_routes(app, OutagePageSource(services, timezone))
+    outages.add_routes(app, OutagePageSource(services, timezone, announcements))
     reports.add_routes(app, ReportSource(services, timezone))
     if flow_pages is not None:
         flows.add_routes(app, flow_pages)

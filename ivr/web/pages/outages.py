@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ivr.db.enums import OutageKind, OutageStatus
+from ivr.flow.announcements import AnnouncementBoard
 from ivr.masking import mask_account
 from ivr.services.errors import NotFound, ValidationError
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.outages import OutageInput, validate_outage
+from ivr.web.pages import announcements
 from ivr.web.pages.common import render
 from ivr.web.sessions import page
 
@@ -23,6 +25,7 @@ from ivr.web.sessions import page
 class OutagePageSource:
     services: HotlineServices
     timezone: ZoneInfo
+    board: AnnouncementBoard | None = None  # None: no announcements section
 
 
 OUTAGE_PAGE_KEY = web.AppKey("outage_page", OutagePageSource)
@@ -37,7 +40,8 @@ async def outages_page(request: web.Request) -> web.Response:
     return await _show(request)
 
 
-async def _show(request: web.Request, problem: str = "", status: int = 200) -> web.Response:
+async def _show(request: web.Request, problem: str = "", status: int = 200,
+                audio: dict[str, str] | None = None) -> web.Response:
     source = request.app[OUTAGE_PAGE_KEY]
     services, tz, now = source.services, source.timezone, datetime.now(UTC)
     rows: list[dict[str, Any]] = []
@@ -52,10 +56,38 @@ async def _show(request: web.Request, problem: str = "", status: int = 200) -> w
             # dispatch sees who called, not their personal data
             "callers": [(mask_account(a), n[:1] + "*" * (len(n) - 1), c) for a, n, c in callers],
         })
+    extra = (await announcements.section(services, tz, request.query.get("draft"))
+             if source.board is not None else {})
     return render(request, "outages.html", {
         "heading": "outages", "rows": rows, "kinds": [k.value for k in OutageKind],
-        "problem": problem,
+        "problem": problem, "with_announcements": source.board is not None,
+        "audio": audio or {}, **extra,
     }, status=status)
+
+
+@page("dispatch", "supervisor")
+async def post_announcement(request: web.Request) -> web.Response:
+    source = request.app[OUTAGE_PAGE_KEY]
+    if source.board is None:
+        raise web.HTTPNotFound()
+    try:
+        audio = await announcements.switch_on(request, source.services, source.timezone,
+                                              source.board)
+    except ValidationError as exc:
+        return await _show(request, problem=str(exc), status=400)
+    if any(v != "ok" for v in audio.values()):  # created, but callers will not hear it
+        return await _show(request, problem="audio unfit: " + "; ".join(
+            f"{k}: {v}" for k, v in audio.items() if v != "ok"), status=422, audio=audio)
+    raise web.HTTPSeeOther("/outages#announcements")
+
+
+@page("dispatch", "supervisor")
+async def end_announcement(request: web.Request) -> web.Response:
+    try:
+        await announcements.end(request, request.app[OUTAGE_PAGE_KEY].services)
+    except NotFound as exc:
+        return await _show(request, problem=str(exc), status=404)
+    raise web.HTTPSeeOther("/outages#announcements")
 
 
 @page("dispatch", "supervisor")
@@ -105,3 +137,5 @@ def add_routes(app: web.Application, source: OutagePageSource) -> None:
     app.router.add_get("/outages", outages_page)
     app.router.add_post("/outages", save_outage)
     app.router.add_post("/outages/{id}/restore", restore_outage)
+    app.router.add_post("/outages/announcements", post_announcement)
+    app.router.add_post("/outages/announcements/{id}/end", end_announcement)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
@@ -29,6 +30,7 @@ REFRESH_SECONDS = 3.0
 class Alarms:
     three_rings_pct: float = 80.0  # today's share within three rings below this: alarm
     wait_seconds: float = 60.0  # a caller waiting longer than this in a queue: alarm
+    area_calls_per_minute: int = 20  # calls about one area within a minute: alarm and a draft
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,17 @@ WALLBOARD_KEY = web.AppKey("wallboard", WallboardSource)
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def hot_areas(source: WallboardSource, now: datetime) -> list[dict[str, Any]]:
+    """Areas whose calls in the last minute reached the alarm threshold, busiest first."""
+    limit = source.alarms.area_calls_per_minute
+    counts = source.services.announcements.rate.per_minute(now)
+    return [{"area": area, "calls": calls,
+             "draft": f"/api/announcements/draft?area={quote(area)}",
+             "page": f"/outages?draft={quote(area)}#announcements"}
+            for area, calls in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if calls >= limit]
 
 
 async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
@@ -85,6 +98,9 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
         for q in queues
         if q["alarm"]
     ]
+    busy_areas = hot_areas(source, now)
+    alarms += [f"{translate(language, 'area_calls')} {a['area']}: {a['calls']}/min"
+               for a in busy_areas]
     return {
         "at": now.astimezone(source.timezone).strftime("%H:%M:%S"),
         "pbx_up": pbx_up,
@@ -102,6 +118,8 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
         "active_outages": await services.figures.active_outages(),
         "overdue": overdue,
         "alarms": alarms,
+        # each with the draft announcement from the area's outage, for a supervisor to post
+        "area_alarms": busy_areas,
         "chart": bars(
             [q["name"] for q in queues],
             [(translate(language, "waiting"), [q["waiting"] for q in queues])],

@@ -21,6 +21,15 @@
       el.textContent = v;
     });
     document.getElementById("alarms").hidden = w.alarms.length === 0;
+    var areas = document.getElementById("area-alarms");
+    areas.replaceChildren();
+    w.area_alarms.forEach(function (a) {
+      var link = document.createElement("a");
+      link.href = a.page; link.dataset.area = a.area; link.dataset.draft = a.draft;
+      link.textContent = areas.dataset.label + ": " + a.area + " (" + a.calls + "/min)";
+      areas.appendChild(link); areas.appendChild(document.createTextNode(" "));
+    });
+    areas.hidden = w.area_alarms.length === 0;
     rows("queues", w.queues, ["name", "waiting", "longest_wait", "members", "available"], "alarm");
     rows("agents", w.agent_rows, ["name", "status", "reason"]);
     var states = document.getElementById("agent-states");
