@@ -57,6 +57,9 @@ class CallContext:
     on_record: Callable[[str], None] | None = None  # told each event's kind (the journal)
     # Waits until the journey so far is stored (the journal), for an agent's screen pop.
     flush_journey: Callable[[float], Awaitable[None]] | None = None
+    # Run once when the FastAGI session ends, however it ends (an outbound call's target is
+    # ended at once when the person hangs up mid-flow, not by a sweep minutes later).
+    on_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def account(self) -> str | None:
