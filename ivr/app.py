@@ -25,6 +25,7 @@ from ivr.ami.service import AmiService
 from ivr.asterisk_names import AGI_SCRIPT, CALLER_ENTRY_FLOWS, OUTBOUND_CONTEXT, PBX_AGI_CONTEXTS
 from ivr.config import Settings
 from ivr.db.session import Database
+from ivr.dialer.retries import retry_policy
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.engine import CallRunner
 from ivr.flow.registry import FlowRegistry
@@ -178,6 +179,7 @@ async def start_hotline(
         ticket_spool=settings.data_dir / "pending-work-orders.jsonl",
         ticket_wait=settings.ticket_write_wait,
         campaign_rules=rules_check(settings),
+        retry=retry_policy,
     )
     runner = CallRunner(
         flows=registry.current,

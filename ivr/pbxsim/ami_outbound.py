@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ivr.ami.codec import AmiMessage
+from ivr.pbxsim.amd import AmdParams, CalleeAudio, person_saying_hello
 from ivr.pbxsim.ami_originate import channel_name, parse_callerid
 from ivr.pbxsim.call import simulate_call
 from ivr.pbxsim.config import PbxConfig
@@ -29,6 +30,8 @@ class Answer:
     after: float = 0.05  # seconds of ringing (or until busy/congestion)
     talk: float = 0.05  # seconds an answered call lasts (without an IVR to talk to)
     keys: tuple[str | None, ...] = ()  # what the person answers to the IVR's prompts
+    # What is heard on answering (AMD listens to it): a person's hello, a recorded greeting.
+    audio: CalleeAudio = field(default_factory=person_saying_hello)
 
 
 REASON = {"answered": "4", "no_answer": "3", "busy": "5", "congestion": "8", "failed": "0"}
@@ -45,6 +48,7 @@ class OutboundTrunk:
     # Originate's variables on its channel, as `[hotline-outbound]` does.
     agi: tuple[str, int] | None = None
     transcripts: list[CallTranscript] = field(default_factory=list)
+    amd: AmdParams = field(default_factory=AmdParams)  # as asterisk-conf/amd.conf sets them
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def max_per_second(self) -> int:
@@ -106,7 +110,8 @@ class OutboundTrunk:
                     *self.agi, script="outbound", caller=cid_num or None,
                     responses=answer.keys, variables=variables,
                     config=PbxConfig(context=action.get("Context", ""),
-                                     extension=action.get("Exten", ""))))
+                                     extension=action.get("Exten", ""),
+                                     callee_audio=answer.audio, amd=self.amd)))
             elif ok:
                 await asyncio.sleep(answer.talk)
             if ok:

@@ -16,6 +16,7 @@ from ivr.db.enums import AttemptResult, TargetState
 from ivr.db.models import Campaign, DialAttempt, DialTarget, Ticket
 from ivr.db.session import Database
 from ivr.services.campaigns import Campaigns
+from ivr.services.dial_attempts import RetryPolicy, advance_target
 from ivr.services.tickets import Tickets
 
 SURVEY_BY = "survey"  # the `by` of the changes a follow-up call makes
@@ -34,8 +35,30 @@ class OutboundTarget:
 
 class SurveyCalls:
     def __init__(self, db: Database, tickets: Tickets, campaigns: Campaigns,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 retry: RetryPolicy | None = None) -> None:
         self._db, self._tickets, self._campaigns, self._clock = db, tickets, campaigns, clock
+        self._retry: RetryPolicy = retry or (lambda rules, result, attempts: None)
+
+    async def machine(self, target: OutboundTarget, cause: str) -> bool:
+        """An answering machine took the call (AMD): the attempt counts as `machine`, and the
+        target waits for its next attempt by the campaign's retry rules (or ends unreachable
+        after the last). False when the target had ended meanwhile."""
+        now = self._clock()
+        async with self._db.sessionmaker() as session, session.begin():
+            row = await session.get(DialTarget, target.target_id, with_for_update=True)
+            if row is None or row.state != TargetState.DIALLING:
+                return False
+            campaign = await session.get(Campaign, row.campaign_id)
+            assert campaign is not None
+            await session.execute(
+                update(DialAttempt)
+                .where(DialAttempt.target_id == row.id, DialAttempt.ended_at.is_(None),
+                       DialAttempt.result.in_((AttemptResult.DIALLING, AttemptResult.ANSWERED)))
+                .values(result=AttemptResult.MACHINE, ended_at=now, cause=f"AMD {cause}"[:100])
+                .execution_options(synchronize_session=False))
+            advance_target(row, campaign, AttemptResult.MACHINE, now, self._retry)
+            return True
 
     async def target_for_attempt(self, attempt_id: str | None) -> OutboundTarget | None:
         """The target of an attempt that is being dialled or was answered; None for anything

@@ -100,7 +100,7 @@ def create_web_app(
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
     routes_surveys.add_routes(app, services.surveys)
-    routes_campaigns.add_routes(app, services.campaigns)
+    routes_campaigns.add_routes(app, services.campaigns, services.do_not_call)
     api = routes_queues.QueueApi(services.queue_stats, services.agents, pbx)
     routes_queues.add_routes(app, api)
     add_pages(app, services, pbx=pbx, live_calls=health.live_calls,

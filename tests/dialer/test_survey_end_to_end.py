@@ -16,8 +16,10 @@ from ivr.app import Hotline
 from ivr.db.enums import AttemptResult, TargetState, TicketStatus
 from ivr.db.models import DialAttempt, DialTarget, DoNotCall
 from ivr.db.session import Database
+from ivr.pbxsim.amd import recorded_greeting
 from ivr.pbxsim.ami_outbound import Answer, OutboundTrunk
 from ivr.pbxsim.ami_server import AmiSimulator
+from ivr.pbxsim.transcript import CallTranscript
 from ivr.services.escalations import OFFICE_HOURS, escalation_due
 from ivr.services.tickets import Tickets
 from tests.ami_hotline import AmiApi
@@ -58,6 +60,16 @@ async def _follow_up(ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiAp
     return order
 
 
+async def _calls(trunk: OutboundTrunk | None, count: int) -> list[CallTranscript]:
+    """The transcripts of the answered calls, once their FastAGI sessions have closed (the
+    target may be ended in the database a moment before)."""
+    assert trunk is not None
+    async with asyncio.timeout(10):
+        while len(trunk.transcripts) < count:  # noqa: ASYNC110  # the simulator's record
+            await asyncio.sleep(0.02)
+    return list(trunk.transcripts)
+
+
 async def test_unresolved_answer_opens_an_escalation_for_a_supervisor(
     ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
     add_customer: CustomerFactory,
@@ -88,8 +100,7 @@ async def test_unresolved_answer_opens_an_escalation_for_a_supervisor(
         (created.year, created.year + 1)))
     assert datetime.fromisoformat(escalation["resolve_due"]) == due.at
     assert due.at.astimezone(SHANGHAI).time() == OFFICE_HOURS[1]
-    assert ami_sim.pbx.trunk is not None
-    (call,) = ami_sim.pbx.trunk.transcripts
+    (call,) = await _calls(ami_sim.pbx.trunk, 1)
     assert call.prompts  # the survey was heard
     assert all("5100012345" not in p and order["number"] not in p for p in call.prompts)
     status, coverage = await ami_api(
@@ -123,11 +134,7 @@ async def test_hanging_up_mid_survey_ends_the_target_with_what_was_answered(
 ) -> None:
     # Verified, said "not resolved", then hung up at the score question.
     await _follow_up(ami_hotline, ami_sim, ami_api, add_customer, keys=("1", "2"))
-    assert ami_sim.pbx.trunk is not None
-    trunk = ami_sim.pbx.trunk
-    async with asyncio.timeout(20):
-        while not trunk.transcripts:  # noqa: ASYNC110  # the call's FastAGI session
-            await asyncio.sleep(0.02)
+    await _calls(ami_sim.pbx.trunk, 1)  # the call's FastAGI session has closed
     # Ended when the session ended: well before the sweep of abandoned calls (minutes).
     (target,) = await _ended(db)
     assert target.state == TargetState.REFUSED
@@ -163,3 +170,33 @@ async def test_a_promised_callback_is_dialled_and_put_through(
     (target,) = await _ended(db)
     assert target.state == TargetState.COMPLETED and target.language == "en-US"
     assert target.reason == "called back: put through to the queue"
+
+
+async def test_an_answering_machine_is_hung_up_on_and_retried(
+    ami_hotline: Hotline, ami_sim: AmiSimulator, ami_api: AmiApi, db: Database,
+    add_customer: CustomerFactory,
+) -> None:
+    await add_customer(account="5100012345", phone="+8613800138000")
+    ami_sim.pbx.trunk = OutboundTrunk(
+        plan=lambda n: Answer("answered", after=0.05, audio=recorded_greeting()),
+        agi=("127.0.0.1", ami_hotline.agi_port))
+    status, order = await ami_api("POST", "/api/tickets", role="supervisor", json={
+        "type": "repair", "description": "no power", "account": "5100012345"})
+    assert status == 201, order
+    status, _ = await ami_api("POST", f"/api/tickets/{order['number']}/close",
+                              role="supervisor", json={"resolution": "fuse replaced"})
+    assert status == 200
+    status, _ = await ami_api("PUT", "/api/campaigns/follow-up/rules", role="survey", json={
+        **ALWAYS, "pacing": {"channels": 2, "per_second": 1},
+        "retries": {"max_attempts": 2, "delays": {"machine": 0}}})
+    assert status == 200
+    (target,) = await _ended(db)
+    assert target.state == TargetState.UNREACHABLE and target.attempts == 2
+    assert target.reason == "machine on attempt 2, the last allowed"
+    async with db.sessionmaker() as session:
+        attempts = list(await session.scalars(select(DialAttempt).order_by(DialAttempt.id)))
+    assert [a.result for a in attempts] == [AttemptResult.MACHINE] * 2
+    assert all(a.cause == "AMD MAXWORDS-3-2" for a in attempts)
+    for call in await _calls(ami_sim.pbx.trunk, 2):
+        assert [app.application for app in call.apps] == ["AMD"]
+        assert call.prompts == []  # nothing said to a machine

@@ -143,6 +143,41 @@ async def notice_unconfirmed(ctx: CallContext) -> str:
     return await _end(ctx, TargetState.COMPLETED, "notice heard, not confirmed", confirmed=False)
 
 
+async def answering_machine(ctx: CallContext) -> str:
+    """AMD (app_amd, its parameters in the PBX's amd.conf) on the answered call: `machine`,
+    `hangup`, or `person` (HUMAN, and NOTSURE too: hanging up on a person who spoke in a
+    noisy room loses a survey, while a machine taken for a person only hears the call)."""
+    await ctx.channel.exec("AMD")
+    status = (await ctx.channel.get_variable("AMDSTATUS") or "").upper()
+    cause = await ctx.channel.get_variable("AMDCAUSE") or ""
+    ctx.vars["_amd_cause"] = cause
+    ctx.record("amd", status=status, cause=cause)
+    return {"MACHINE": "machine", "HANGUP": "hangup"}.get(status, "person")
+
+
+async def survey_machine(ctx: CallContext) -> str:
+    """A survey needs a person's answers: the attempt counts as `machine` for the retry
+    rules, and the call is hung up without a word."""
+    target = _target(ctx)
+    if target is not None:
+        await ctx.services.survey_calls.machine(target, str(ctx.vars.get("_amd_cause", "")))
+    return "done"
+
+
+async def notice_after_greeting(ctx: CallContext) -> str:
+    """Wait for the machine's greeting to end (1.5 s of silence, at most 20 s) so the message
+    is recorded from its start."""
+    await ctx.channel.exec("WaitForSilence", "1500", "1", "20")
+    return "done"
+
+
+async def notice_left(ctx: CallContext) -> str:
+    cause = ctx.vars.get("_amd_cause", "")
+    return await _end(ctx, TargetState.COMPLETED,
+                      f"left as a message on an answering machine (AMD {cause})",
+                      confirmed=False)
+
+
 def _one(name: str, run: object, doc: str) -> Action:
     return Action(name, frozenset({"done"}), run, doc)  # type: ignore[arg-type]
 
@@ -158,6 +193,11 @@ SURVEY_ACTIONS = (
     _one("survey_wrong_person", survey_wrong_person, "not the customer: ended, nothing read"),
     _one("survey_refused", survey_refused, "declined: ended"),
     _one("callback_connected", callback_connected, "the callback reached the customer"),
+    Action("answering_machine", frozenset({"person", "machine", "hangup"}), answering_machine,
+           "answering-machine detection (Asterisk's AMD) on an answered outbound call"),
+    _one("survey_machine", survey_machine, "an answering machine: the attempt is retried"),
+    _one("notice_after_greeting", notice_after_greeting, "the machine's greeting has ended"),
+    _one("notice_left", notice_left, "the notice was left as a message on a machine"),
     _one("notice_confirmed", notice_confirmed, "the notice was heard and confirmed"),
     _one("notice_unconfirmed", notice_unconfirmed, "the notice was heard without a key"),
     _one("notice_gone", notice_gone, "nothing to announce any more: the target is cancelled"),
