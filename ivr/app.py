@@ -40,6 +40,7 @@ from ivr.asterisk_names import (
 from ivr.config import Settings
 from ivr.db.cluster import SessionLock, listen
 from ivr.db.session import Database
+from ivr.dialer.retries import retry_policy
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
 from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.context import WaitPolicy
@@ -241,6 +242,7 @@ async def start_hotline(
         ticket_spool=spool.path,
         ticket_wait=settings.ticket_write_wait,
         campaign_rules=rules_check(settings),
+        retry=retry_policy,
     )
     recognizer = recognizer_from_settings(settings)
     runner = CallRunner(

@@ -75,7 +75,7 @@ async def ami_api(ami_hotline: Hotline, db: Database) -> AsyncIterator[AmiApi]:
             as_agent: str | None = None,
             **kwargs: Any,
         ) -> tuple[int, Any]:
-            headers = {}
+            headers = dict(kwargs.pop("headers", {}))  # e.g. a Content-Type of the test's own
             if role or as_agent:
                 token = by_agent[as_agent] if as_agent else by_role[role or ""]
                 headers["Authorization"] = f"Bearer {token}"

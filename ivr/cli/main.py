@@ -14,6 +14,7 @@ from ivr.cli.call import call
 from ivr.cli.campaign import campaign, dialer
 from ivr.cli.db import db
 from ivr.cli.demo import demo
+from ivr.cli.dnc import dnc
 from ivr.cli.flows import flows
 from ivr.cli.imports import import_
 from ivr.cli.prompts import prompts
@@ -52,6 +53,7 @@ cli.add_command(token)
 cli.add_command(user)
 cli.add_command(demo)
 cli.add_command(call)
+cli.add_command(dnc)
 cli.add_command(asterisk)
 cli.add_command(tickets)
 cli.add_command(calendar)

@@ -52,6 +52,7 @@ class TicketType(StrEnum):
     APPLICATION = "application"  # a service application (业务受理)
     METER_CHECK = "meter_check"  # meter accuracy check (计费电能表校验)
     READING_DISPUTE = "reading_dispute"  # disputed meter reading (抄表数据异常)
+    ESCALATION = "escalation"  # a follow-up found the customer unhappy: for a supervisor (回访升级)
 
 
 class ContactType(StrEnum):

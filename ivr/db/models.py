@@ -198,6 +198,9 @@ class Ticket(Base):
     deadline_provisional: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # An escalation: the order whose follow-up call opened it.
+    escalates_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    escalates: Mapped[Ticket | None] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
     events: Mapped[list[TicketEvent]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="TicketEvent.id"
@@ -471,6 +474,10 @@ class DialTarget(Base):
     )
     outage_id: Mapped[str | None] = mapped_column(String(64), index=True)
     notice_of: Mapped[str | None] = mapped_column(String(100))  # the outage times noticed
+    # An outage notice must reach the customer by `notice_due` (the notice period before the
+    # start or the changed time); `notice_late`: the outage was posted too late for that.
+    notice_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    notice_late: Mapped[bool | None] = mapped_column(Boolean)
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first (key customers)
     state: Mapped[TargetState] = mapped_column(str_enum(TargetState, "state"))
     reason: Mapped[str] = mapped_column(String(200), default="")

@@ -4,6 +4,7 @@ cannot double the rate the trunk sees)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -71,6 +72,9 @@ class Pacer:
         return max(0, min(self.pacing.channels - self.in_flight,
                           self._limit - len(self._starts)))
 
+    def rate(self) -> float:
+        return self.pacing.per_second
+
     def finished(self) -> None:
         self.in_flight = max(0, self.in_flight - 1)
 
@@ -84,3 +88,33 @@ class Pacer:
         if len(self._starts) < self._limit:
             return 0.0
         return max(0.0, self._starts[0] + self._span - now)
+
+
+class SendGate:
+    """The rate as the trunk sees it: at most `per_second` Originates *written* in any span,
+    however late the event loop gets to a claimed call. `Pacer` admits claims; this spaces
+    the writes, so a batch claimed together, or calls held up behind a busy moment, cannot
+    reach the PBX closer together than the rate allows."""
+
+    def __init__(self, per_second: Callable[[], float],
+                 clock: Callable[[], float] = time.monotonic, guard: float = 0.1) -> None:
+        self._rate = per_second
+        # Spans are counted this much longer than a second: what is written evenly can reach
+        # the PBX unevenly (its own scheduling, the link), and a write 0.1 s late must still
+        # not make one second carry one call too many.
+        self._guard = guard
+        self._clock = clock
+        self._sent: deque[float] = deque()
+
+    async def wait(self) -> None:
+        while True:
+            rate = self._rate()
+            span = (1.0 if rate >= 1 else 1.0 / rate) + self._guard
+            limit = int(rate) if rate >= 1 else 1
+            now = self._clock()
+            while self._sent and now - self._sent[0] >= span:
+                self._sent.popleft()
+            if len(self._sent) < limit:
+                self._sent.append(now)
+                return
+            await asyncio.sleep(self._sent[0] + span - now)

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, tzinfo
 
 from ivr.db.enums import AttemptResult
 from ivr.dialer.campaign_rules import Rules
-from ivr.dialer.pacing import Pacer, Pacing
+from ivr.dialer.pacing import Pacer, Pacing, SendGate
 from ivr.services.campaigns import Campaigns
-from ivr.services.dial_attempts import AttemptStore, Claim, ring_grace
+from ivr.services.dial_attempts import AttemptStore, Claim, Result, ring_grace
 from ivr.services.errors import ValidationError
 from ivr.services.outbound import (
     ATTEMPT_VARIABLE,
@@ -40,6 +40,7 @@ class _Running:
     campaign_id: int
     rules: Rules
     pacer: Pacer
+    gate: SendGate
     in_flight: set[str] = field(default_factory=set)
 
 
@@ -72,8 +73,11 @@ class Dialer:
         self._loaded_at = -1e9
         self._owner: dict[str, _Running] = {}  # action id -> its campaign's pacing
         self._trunk = Pacer(Pacing(originator.max_channels, 100.0))
+        self._trunk_gate = SendGate(self._trunk.rate)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: list[Result] = []  # results waiting to be written
+        self._writer: asyncio.Task[None] | None = None
         self.originated = 0
         originator.on_outcome(self._on_outcome)
 
@@ -124,7 +128,7 @@ class Dialer:
                 self._trunk.try_start()
                 self._owner[claim.action_id] = running
                 running.in_flight.add(claim.action_id)
-                task = asyncio.create_task(self._originate(claim))
+                task = asyncio.create_task(self._originate(claim, running.gate))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 started += 1
@@ -142,20 +146,24 @@ class Dialer:
                 continue
             current = self._campaigns.get(row.id)
             if current is None:
-                self._campaigns[row.id] = _Running(row.id, rules, Pacer(rules.pacing))
+                pacer = Pacer(rules.pacing)
+                self._campaigns[row.id] = _Running(
+                    row.id, rules, pacer, SendGate(pacer.rate))
             elif current.rules != rules:
                 current.rules, current.pacer.pacing = rules, rules.pacing
         for gone in set(self._campaigns) - seen:  # paused or stopped: in-flight calls finish
             if not self._campaigns[gone].in_flight:
                 del self._campaigns[gone]
 
-    async def _originate(self, claim: Claim) -> None:
+    async def _originate(self, claim: Claim, gate: SendGate) -> None:
         request = OriginateRequest(
             action_id=claim.action_id, number=claim.number, caller_id=claim.caller_id,
             ring_seconds=self._ring,
             variables={ATTEMPT_VARIABLE: str(claim.attempt_id), FLOW_VARIABLE: claim.flow},
         )
         try:
+            await gate.wait()
+            await self._trunk_gate.wait()
             await self._pbx.originate(request)
             self.originated += 1
         except PbxRefused as exc:
@@ -172,10 +180,27 @@ class Dialer:
         if outcome.hangup:  # an answered call ended: its channel is free
             self.release(outcome.action_id)
             return
-        task = asyncio.create_task(
-            self._result(outcome.action_id, outcome.result, outcome.uniqueid, outcome.cause))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        # Results that arrive together are written together (one transaction): the writer
+        # takes everything gathered while the previous batch was being written.
+        self._pending.append(Result(outcome.action_id, outcome.result, outcome.uniqueid,
+                                    outcome.cause))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_results())
+            self._tasks.add(self._writer)
+            self._writer.add_done_callback(self._tasks.discard)
+
+    async def _write_results(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self.store.record_many(batch, self._clock())
+            except Exception:
+                # Left `dialling`: the stale sweep resolves them as lost (counted, not re-sent).
+                log.exception("dialer %s: %d results not written", self.store.dialer,
+                              len(batch))
+            finally:
+                for item in batch:
+                    self._after_result(item.action_id, item.result)
 
     async def _result(self, action_id: str, result: AttemptResult, uniqueid: str | None,
                       cause: str) -> None:
@@ -183,13 +208,15 @@ class Dialer:
             await self.store.record(action_id, result, self._clock(), uniqueid=uniqueid,
                                     cause=cause)
         finally:
-            if result == AttemptResult.ANSWERED:
-                # The call holds its channel until its Hangup; should that never arrive (the
-                # AMI link dropped), the channel is given back after the longest call.
-                asyncio.get_running_loop().call_later(
-                    self._max_call, self.release, action_id)
-            else:
-                self.release(action_id)
+            self._after_result(action_id, result)
+
+    def _after_result(self, action_id: str, result: AttemptResult) -> None:
+        if result == AttemptResult.ANSWERED:
+            # The call holds its channel until its Hangup; should that never arrive (the
+            # AMI link dropped), the channel is given back after the longest call.
+            asyncio.get_running_loop().call_later(self._max_call, self.release, action_id)
+        else:
+            self.release(action_id)
 
     def release(self, action_id: str) -> None:
         """The attempt's channel is free again (its result is in, or the answered call ended)."""

@@ -80,6 +80,9 @@ class CallContext:
     wait_offered: set[str] = field(default_factory=set)  # queues whose callback offer was made
     announcements: AnnouncementBoard | None = None  # emergency announcements, audio ready
     hangup_outcome: CallOutcome | None = None  # what a caller hanging up here counts as
+    # Run once when the FastAGI session ends, however it ends (an outbound call's target is
+    # ended at once when the person hangs up mid-flow, not by a sweep minutes later).
+    on_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def account(self) -> str | None:

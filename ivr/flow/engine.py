@@ -123,6 +123,12 @@ class CallRunner:
                      journal: Journal | None) -> None:
         ctx.on_record = None
         ctx.flush_journey = None
+        hooks, ctx.on_end = ctx.on_end, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("call %s: end of call step failed", ctx.channel.uniqueid)
         if ctx.speech is not None:
             await ctx.speech.close()
         if start_record is not None:

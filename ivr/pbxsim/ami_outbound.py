@@ -13,9 +13,11 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ivr.ami.codec import AmiMessage
 from ivr.asterisk_names import AGI_HOSTS_CONTEXT, OUTBOUND_CONTEXT
+from ivr.pbxsim.amd import AmdParams, CalleeAudio, person_saying_hello
 from ivr.pbxsim.ami_originate import channel_name, parse_callerid
 from ivr.pbxsim.call import simulate_call
 from ivr.pbxsim.config import PbxConfig
@@ -30,6 +32,8 @@ class Answer:
     after: float = 0.05  # seconds of ringing (or until busy/congestion)
     talk: float = 0.05  # seconds an answered call lasts (without an IVR to talk to)
     keys: tuple[str | None, ...] = ()  # what the person answers to the IVR's prompts
+    # What is heard on answering (AMD listens to it): a person's hello, a recorded greeting.
+    audio: CalleeAudio = field(default_factory=person_saying_hello)
 
 
 REASON = {"answered": "4", "no_answer": "3", "busy": "5", "congestion": "8", "failed": "0"}
@@ -46,6 +50,7 @@ class OutboundTrunk:
     # Originate's variables on its channel, as `[hotline-outbound]` does.
     agi: tuple[str, int] | None = None
     transcripts: list[CallTranscript] = field(default_factory=list)
+    amd: AmdParams = field(default_factory=AmdParams)  # as asterisk-conf/amd.conf sets them
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def max_per_second(self) -> int:
@@ -106,7 +111,7 @@ class OutboundTrunk:
                 self.transcripts.append(await simulate_call(
                     *self.agi, script="outbound", caller=cid_num or None,
                     responses=answer.keys, variables=variables,
-                    config=_agi_config(action)))
+                    config=_agi_config(action, callee_audio=answer.audio, amd=self.amd)))
             elif ok:
                 await asyncio.sleep(answer.talk)
             if ok:
@@ -117,9 +122,10 @@ class OutboundTrunk:
             self.in_progress -= 1
 
 
-def _agi_config(action: AmiMessage) -> PbxConfig:
+def _agi_config(action: AmiMessage, **more: Any) -> PbxConfig:
     """Where the answered call's AGI() runs: `[hotline-outbound]` calls it inside
     `Gosub(hotline-agi,s,1(outbound))`, so res_agi sends that context and extension."""
     if action.get("Context", "") == OUTBOUND_CONTEXT:
-        return PbxConfig(context=AGI_HOSTS_CONTEXT, extension="s")
-    return PbxConfig(context=action.get("Context", ""), extension=action.get("Exten", ""))
+        return PbxConfig(context=AGI_HOSTS_CONTEXT, extension="s", **more)
+    return PbxConfig(context=action.get("Context", ""), extension=action.get("Exten", ""),
+                     **more)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ivr.pbxsim.amd import AmdParams, CalleeAudio, person_saying_hello
 from ivr.pbxsim.sounds import SoundLibrary
 
 
@@ -39,6 +40,8 @@ DEFAULT_APPLICATIONS: Mapping[str, ExecBehaviour] = {
     "saynumber": ExecBehaviour(0),
     "sayalpha": ExecBehaviour(0),
     "musiconhold": ExecBehaviour(0),
+    # app_waitforsilence.c: returns once the far end has been quiet long enough.
+    "waitforsilence": ExecBehaviour(0, sets={"WAITSTATUS": "SILENCE"}, seconds=1.5),
 }
 
 
@@ -67,4 +70,8 @@ class PbxConfig:
     priority: int = 1
     dnid: str = "95598"
     channel_tech: str = "PJSIP"
+    # What the answering side sends after it answers (AMD listens to it; `ivr.pbxsim.amd`),
+    # and the AMD parameters as asterisk-conf/amd.conf sets them.
+    callee_audio: CalleeAudio = field(default_factory=person_saying_hello)
+    amd: AmdParams = field(default_factory=AmdParams)
     version: str = "22.5.2"

@@ -40,6 +40,7 @@ from ivr.pbxsim import (
     Response,
     asterisk_environment,
 )
+from ivr.pbxsim.amd import detect
 from ivr.pbxsim.memory_recording import RecordingPlan, plan_recording
 from ivr.pbxsim.memory_script import (
     AfterPrompt,
@@ -302,6 +303,11 @@ class MemoryChannel:
             raise AgiError(f"EXEC {application}: an argument contains a comma")
         self._send("EXEC", *([application, ",".join(args)] if args else [application]))
         app = self._apps.get(application.lower())
+        if app is None and application.lower() == "amd":  # app_amd's decision, as over FastAGI
+            found = detect(self._config.amd.with_args(",".join(args)), self._config.callee_audio)
+            self.variables |= {"AMDSTATUS": found.status, "AMDCAUSE": found.cause}
+            self._caller_left = self._caller_left or found.status == "HANGUP"
+            return 0
         if app is None or app.result == -2:  # Asterisk's "could not find application"
             raise AgiError(f"EXEC {application}: no such application in Asterisk")
         if application.lower() == "set" and args and "=" in args[0]:

@@ -4,6 +4,7 @@ A handler returns None for RESULT_SHOWUSAGE (520)."""
 from __future__ import annotations
 
 from ivr.agi.codec import format_ok
+from ivr.pbxsim.amd import detect
 from ivr.pbxsim.channel import SimChannel
 from ivr.pbxsim.transcript import AppRun, EndReason
 
@@ -53,6 +54,8 @@ async def exec_application(channel: SimChannel, argv: list[str]) -> str | None:
     behaviour = {k.lower(): v for k, v in channel.config.applications.items()}.get(
         application.lower()
     )
+    if behaviour is None and application.lower() == "amd":
+        return await _answering_machine_detection(channel, application, args)
     if behaviour is None:
         channel.record(AppRun(channel.clock.now, application, args, -2))
         return format_ok(-2)  # "Could not find application"
@@ -66,3 +69,18 @@ async def exec_application(channel: SimChannel, argv: list[str]) -> str | None:
     if behaviour.ends_call:
         channel.hang_up(EndReason.APPLICATION_ENDED, f"{application}({args})")
     return format_ok(behaviour.result)
+
+
+async def _answering_machine_detection(channel: SimChannel, application: str,
+                                       args: str) -> str:
+    """AMD(...): app_amd.c's decision over the callee's audio; AMDSTATUS and AMDCAUSE are
+    left on the channel and the application returns 0 (a hang-up during it: HANGUP, and the
+    channel is gone)."""
+    result = detect(channel.config.amd.with_args(args), channel.config.callee_audio)
+    channel.variables["AMDSTATUS"] = result.status
+    channel.variables["AMDCAUSE"] = result.cause
+    channel.record(AppRun(channel.clock.now, application, args, 0))
+    await channel.clock.advance(result.ms / 1000)
+    if result.status == "HANGUP":
+        channel.hang_up(EndReason.CALLER_HUNG_UP, "hung up during AMD")
+    return format_ok(0)

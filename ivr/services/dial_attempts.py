@@ -11,7 +11,7 @@ another is claiming. SQLite has no row locks; there, run one dialer.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -21,6 +21,16 @@ from sqlalchemy import CursorResult, select, update
 from ivr.db.enums import AttemptResult, CampaignStatus, TargetState
 from ivr.db.models import Campaign, DialAttempt, DialTarget, DoNotCall
 from ivr.db.session import Database
+
+
+@dataclass(frozen=True)
+class Result:
+    """One attempt's result as the PBX reported it."""
+
+    action_id: str
+    result: AttemptResult
+    uniqueid: str | None = None
+    cause: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class AttemptStore:
         if self._db.dialect == "postgresql":
             query = query.with_for_update(of=DialTarget, skip_locked=True)
         claims: list[Claim] = []
+        added: list[tuple[DialAttempt, DialTarget, str, str]] = []
         async with self._db.sessionmaker() as session, session.begin():
             rows = list(await session.execute(query))
             numbers = {row[0].number for row in rows}
@@ -80,9 +91,10 @@ class AttemptStore:
                 session.add(attempt)
                 target.state, target.attempts = TargetState.DIALLING, target.attempts + 1
                 target.reason = f"attempt {target.attempts} dialling"
-                await session.flush()
-                claims.append(Claim(attempt.id, attempt.action_id, target.id, target.campaign_id,
-                                    target.number, target.language, flow, caller_id))
+                added.append((attempt, target, flow, caller_id))
+            await session.flush()  # every attempt in one INSERT (RETURNING their ids)
+            claims = [Claim(a.id, a.action_id, t.id, t.campaign_id, t.number, t.language, flow,
+                            caller_id) for a, t, flow, caller_id in added]
         return claims
 
     async def record(
@@ -91,40 +103,41 @@ class AttemptStore:
     ) -> bool:
         """The attempt's result; its target moves on by the campaign's retry rules. False when
         the attempt was not dialling any more (a repeat, or resolved as lost meanwhile)."""
+        return (await self.record_many([Result(action_id, result, uniqueid, cause)], now))[0]
+
+    async def record_many(self, results: Sequence[Result], now: datetime) -> list[bool]:
+        """Several results in one transaction (the dialer gathers those that arrive together):
+        each attempt is changed only while it is still `dialling` (a conditional UPDATE, which
+        also takes SQLite's write lock first), then the targets of those changed move on,
+        read in one query. A bool per result, as `record` gives."""
+        if not results:
+            return []
+        changed: list[bool] = []
         async with self._db.sessionmaker() as session, session.begin():
-            done = cast("CursorResult[Any]", await session.execute(
-                update(DialAttempt)
-                .where(DialAttempt.action_id == action_id,
-                       DialAttempt.result == AttemptResult.DIALLING)
-                .values(result=result, ended_at=None if result == AttemptResult.ANSWERED else now,
-                        uniqueid=uniqueid, cause=cause[:100])
-                .execution_options(synchronize_session=False)
-            ))
-            if done.rowcount != 1:
-                return False
-            attempt = (await session.scalars(
-                select(DialAttempt).where(DialAttempt.action_id == action_id))).one()
-            target = await session.get(DialTarget, attempt.target_id)
-            assert target is not None
-            campaign = await session.get(Campaign, target.campaign_id)
-            assert campaign is not None
-            self._advance(target, campaign, result, now)
-        return True
+            for item in results:
+                done = cast("CursorResult[Any]", await session.execute(
+                    update(DialAttempt)
+                    .where(DialAttempt.action_id == item.action_id,
+                           DialAttempt.result == AttemptResult.DIALLING)
+                    .values(result=item.result, uniqueid=item.uniqueid, cause=item.cause[:100],
+                            ended_at=None if item.result == AttemptResult.ANSWERED else now)
+                    .execution_options(synchronize_session=False)))
+                changed.append(done.rowcount == 1)
+            moved = {r.action_id: r.result for r, ok in zip(results, changed, strict=True) if ok}
+            if moved:
+                query = (select(DialAttempt.action_id, DialTarget, Campaign)
+                         .join(DialTarget, DialTarget.id == DialAttempt.target_id)
+                         .join(Campaign, Campaign.id == DialTarget.campaign_id)
+                         .where(DialAttempt.action_id.in_(list(moved))))
+                if self._db.dialect == "postgresql":
+                    query = query.with_for_update(of=DialTarget)
+                for action_id, target, campaign in await session.execute(query):
+                    advance_target(target, campaign, moved[action_id], now, self._retry)
+        return changed
 
     def _advance(self, target: DialTarget, campaign: Campaign, result: AttemptResult,
                  now: datetime) -> None:
-        if target.state != TargetState.DIALLING:
-            return  # the flow already ended it (an answered call reported before its response)
-        if result == AttemptResult.ANSWERED:
-            target.reason = "answered: the flow is running"
-            return
-        delay = self._retry(dict(campaign.rules or {}), result, target.attempts)
-        if delay is None:
-            target.state, target.ended_at = TargetState.UNREACHABLE, now
-            target.reason = f"{result.value} on attempt {target.attempts}, the last allowed"
-        else:
-            target.state, target.next_at = TargetState.PENDING, now + delay
-            target.reason = f"{result.value} on attempt {target.attempts}: retry after {delay}"
+        advance_target(target, campaign, result, now, self._retry)
 
     async def resolve_stale(
         self, older_than: datetime, now: datetime, *, own: bool = False
@@ -182,6 +195,23 @@ class AttemptStore:
             ended += await self.finish(target_id, TargetState.REFUSED,
                                        "answered; the call ended before an answer", now)
         return ended
+
+
+def advance_target(target: DialTarget, campaign: Campaign, result: AttemptResult,
+                   now: datetime, retry: RetryPolicy) -> None:
+    """Move a dialling target on after its attempt's result, by the campaign's retry rules."""
+    if target.state != TargetState.DIALLING:
+        return  # the flow already ended it (an answered call reported before its response)
+    if result == AttemptResult.ANSWERED:
+        target.reason = "answered: the flow is running"
+        return
+    delay = retry(dict(campaign.rules or {}), result, target.attempts)
+    if delay is None:
+        target.state, target.ended_at = TargetState.UNREACHABLE, now
+        target.reason = f"{result.value} on attempt {target.attempts}, the last allowed"
+    else:
+        target.state, target.next_at = TargetState.PENDING, now + delay
+        target.reason = f"{result.value} on attempt {target.attempts}: retry after {delay}"
 
 
 def ring_grace(ring_seconds: float, action_timeout: float) -> timedelta:

@@ -17,6 +17,8 @@ from ivr.services.bills import Bills
 from ivr.services.calls import CallLog
 from ivr.services.campaigns import Campaigns, RulesCheck
 from ivr.services.customers import Customers
+from ivr.services.dial_attempts import RetryPolicy
+from ivr.services.do_not_call import DoNotCallList
 from ivr.services.figures import Figures
 from ivr.services.monthly_reports import MonthlyReports
 from ivr.services.outage_cache import CachedOutages
@@ -57,6 +59,7 @@ class HotlineServices:
     survey_board: SurveyBoard
     monthly_reports: MonthlyReports
     announcements: Announcements  # emergency announcements and the calls per area
+    do_not_call: DoNotCallList
     # Work orders the database could not take at once (None: they fail as before).
     pending_tickets: PendingTickets | None = None
 
@@ -74,6 +77,7 @@ class HotlineServices:
         ticket_spool: Path | None = None,
         ticket_wait: float = 3.0,
         campaign_rules: RulesCheck = lambda raw: raw,  # the dialer's check, from ivr.app
+        retry: RetryPolicy | None = None,  # the dialer's retry rules, from ivr.app
     ) -> HotlineServices:
         tickets = Tickets(db, timezone, repair_arrival=timedelta(hours=repair_arrival_hours))
         campaigns = Campaigns(db, campaign_rules)
@@ -98,11 +102,12 @@ class HotlineServices:
             wrapups=Wrapups(db),
             surveys=Surveys(db),
             campaigns=campaigns,
-            survey_calls=SurveyCalls(db, tickets, campaigns),
+            survey_calls=SurveyCalls(db, tickets, campaigns, retry=retry),
             staff_sessions=StaffSessions(db),
             survey_board=SurveyBoard(db),
             monthly_reports=MonthlyReports(db),
             announcements=Announcements(db),
+            do_not_call=DoNotCallList(db),
             pending_tickets=PendingTickets(db, tickets, ticket_spool, wait=ticket_wait)
             if ticket_spool is not None else None,
         )

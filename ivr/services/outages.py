@@ -14,7 +14,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, delete, or_, select
@@ -26,7 +26,7 @@ from ivr.db.models import Outage, OutageArea, OutageTransformer
 from ivr.db.session import Database
 from ivr.services.customers import CustomerInfo
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
-from ivr.services.outage_notices import add_outage_notices
+from ivr.services.outage_notices import NoticePlan, add_outage_notices
 
 PLANNED_HORIZON = timedelta(days=7)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -44,6 +44,8 @@ class OutageInfo:
     status: OutageStatus
     restored_at: datetime | None
     updated_at: datetime
+    # Set when this posting asked for notices: when they are due, how many cannot be in time.
+    notice: NoticePlan | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ async def upsert_outage(
     data = validate_outage(data)
     row = await session.get(Outage, data.id)
     created = row is None
+    before = None if row is None else (row.starts_at, row.restore_eta)
     if row is None:
         row = Outage(id=data.id)
         session.add(row)
@@ -151,10 +154,10 @@ async def upsert_outage(
     row.transformers = [OutageTransformer(transformer=t) for t in data.transformers]
     await session.flush()
     # Key and own-transformer customers are told individually, in this same transaction.
-    await add_outage_notices(
+    plan = await add_outage_notices(
         session, session.get_bind().dialect.name, row.id, row.kind, status, row.starts_at,
-        row.restore_eta, tuple(data.areas), tuple(data.transformers), now)
-    return outage_info(row), created
+        row.restore_eta, tuple(data.areas), tuple(data.transformers), now, before)
+    return replace(outage_info(row), notice=plan), created
 
 
 def same_outage(stored: OutageInfo, data: OutageInput) -> bool:

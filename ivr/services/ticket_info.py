@@ -42,6 +42,7 @@ class TicketInfo:
     resolution: str | None
     overdue: bool  # at the moment it was read
     history: tuple[TicketEventInfo, ...]
+    escalates: str | None = None  # an escalation: the number of the order followed up
 
 
 def is_overdue(
@@ -80,6 +81,7 @@ def ticket_info(row: Ticket, now: datetime) -> TicketInfo:
         closed_at=row.closed_at,
         resolution=row.resolution,
         overdue=is_overdue(status, row.contact_due, row.contacted_at, row.resolve_due, now),
+        escalates=row.escalates.number if row.escalates_id and row.escalates else None,
         history=tuple(
             TicketEventInfo(
                 at=e.at,

@@ -27,6 +27,7 @@ from ivr.db.session import Database
 from ivr.masking import mask_account
 from ivr.services.calendar import WorkingCalendar
 from ivr.services.errors import Conflict, NotFound, ValidationError, parse_choice
+from ivr.services.escalations import OFFICE_HOURS, escalation_due
 from ivr.services.followups import add_callback, add_follow_up
 from ivr.services.ticket_changes import Change, apply_change
 from ivr.services.ticket_deadlines import Deadlines, deadlines_for
@@ -46,7 +47,9 @@ PREFIX: dict[TicketType, str] = {
     TicketType.APPLICATION: "A",
     TicketType.METER_CHECK: "M",
     TicketType.READING_DISPUTE: "D",
+    TicketType.ESCALATION: "E",
 }
+ESCALATION_OWNER = "supervisor"  # escalations wait in the supervisors' list until one takes it
 
 # Who owns what the IVR takes: the team behind the queue for that kind of contact.
 IVR_OWNER: dict[TicketType, str] = {
@@ -117,6 +120,7 @@ class Tickets:
         self._repair_arrival = repair_arrival
         self._clock = clock
         self.calendar = WorkingCalendar(db)
+        self.office_hours = OFFICE_HOURS
 
     async def open(
         self,
@@ -140,6 +144,8 @@ class Tickets:
         the person opening it, or for the IVR the team behind that kind of contact.
         """
         kind = _parse_type(type)
+        if kind is TicketType.ESCALATION:
+            raise ValidationError("type", "escalations are opened by follow-up calls")
         now = now or self._clock()
         if now.tzinfo is None:
             raise ValidationError("now", "must be timezone-aware")
@@ -191,6 +197,34 @@ class Tickets:
             info = ticket_info(row, now)
         log.info("work order %s opened (%s, account %s)", info.number, kind, mask_account(account))
         return info
+
+    async def escalate(
+        self, session: AsyncSession, followed: Ticket, why: str, by: str, now: datetime
+    ) -> Ticket:
+        """Open, in the caller's transaction, the escalation of `followed` for a supervisor,
+        linked to it and due the same working day (`ivr.services.escalations`)."""
+        year = now.astimezone(self._tz).year
+        schedule = await self.calendar.schedule((year, year + 1))
+        due = escalation_due(now, self._tz, schedule, self.office_hours)
+        prefix = PREFIX[TicketType.ESCALATION] + now.astimezone(self._tz).strftime("%Y%m%d")
+        sequence = await _next_sequence(session, self._db.dialect, prefix)
+        when = "due today" if due.same_day else "taken out of office hours: due next working day"
+        note = f"escalation of {followed.number}: {why} ({when})"
+        row = Ticket(
+            number=f"{prefix}-{sequence:04d}", type=TicketType.ESCALATION,
+            status=TicketStatus.OPEN, owner=ESCALATION_OWNER, account=followed.account,
+            caller=followed.caller, description=note, outage_id=None,
+            priority=followed.priority, call_uniqueid=None, created_at=now,
+            contact_due=None, resolve_due=due.at.astimezone(UTC),
+            deadline_provisional=due.provisional, escalates_id=followed.id,
+            events=[TicketEvent(at=now, by=by, kind=TicketEventKind.OPENED, from_status=None,
+                                to_status=TicketStatus.OPEN, owner=ESCALATION_OWNER,
+                                note=note)],
+        )
+        session.add(row)
+        await session.flush()
+        log.info("work order %s: escalation of %s (%s)", row.number, followed.number, why)
+        return row
 
     async def _linkable(self, session: AsyncSession, outage_id: str | None) -> str | None:
         if outage_id is None:

@@ -105,7 +105,7 @@ def create_web_app(
     routes_calendar.add_routes(app, services.tickets)
     routes_outages.add_routes(app, services.outages)
     routes_surveys.add_routes(app, services.surveys)
-    routes_campaigns.add_routes(app, services.campaigns)
+    routes_campaigns.add_routes(app, services.campaigns, services.do_not_call)
     if announcements is not None:  # audio is rendered when one is switched on: needs the board
         routes_announcements.add_routes(app, services.announcements, services.outages,
                                         announcements, app[TZ_KEY])

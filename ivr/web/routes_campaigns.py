@@ -8,6 +8,7 @@ from dataclasses import asdict
 from aiohttp import web
 
 from ivr.services.campaigns import Campaigns, CsvProblem, TargetRow
+from ivr.services.do_not_call import DoNotCallFileError, DoNotCallList
 from ivr.services.errors import Conflict, NotFound, ValidationError
 from ivr.services.phones import normalize_phone
 from ivr.web.auth import PRINCIPAL_KEY, allow, error
@@ -15,6 +16,7 @@ from ivr.web.encode import respond
 from ivr.web.requests import read_json
 
 CAMPAIGNS_KEY = web.AppKey("campaigns", Campaigns)
+DNC_KEY = web.AppKey("do_not_call", DoNotCallList)
 MAX_CSV = 5 * 1024 * 1024
 
 
@@ -110,7 +112,7 @@ async def add_targets(request: web.Request) -> web.Response:
     return respond({"added": added})
 
 
-@allow("survey", "supervisor")
+@allow("survey", "supervisor", "admin")
 async def add_do_not_call(request: web.Request) -> web.Response:
     """`{"number", "reason"?}`: no campaign dials it from now on."""
     body = await read_json(request)
@@ -123,8 +125,47 @@ async def add_do_not_call(request: web.Request) -> web.Response:
     return respond({"added": added}, status=201 if added else 200)
 
 
-def add_routes(app: web.Application, campaigns: Campaigns) -> None:
+@allow("survey", "supervisor", "admin")
+async def import_do_not_call(request: web.Request) -> web.Response:
+    """A CSV body (`text/csv`: number[,reason]), checked whole first: any bad row is a 400
+    listing every problem as `FILE:LINE: column: problem`, and nothing is written."""
+    if request.content_type != "text/csv":
+        return error(415, "a text/csv body is expected (columns number[,reason])")
+    if (request.content_length or 0) > MAX_CSV:
+        return error(413, "the file is too large")
+    name = request.query.get("name") or "upload.csv"
+    try:
+        done = await request.app[DNC_KEY].import_csv(
+            name, await request.text(), source=f"import by {request[PRINCIPAL_KEY].name}")
+    except DoNotCallFileError as exc:
+        return error(400, exc.message, problems=exc.problems, count=exc.total)
+    except UnicodeDecodeError:
+        return error(400, "not UTF-8 text")
+    return respond(asdict(done), status=201 if done.added else 200)
+
+
+@allow("survey", "supervisor", "admin")
+async def list_do_not_call(request: web.Request) -> web.Response:
+    """Newest first; `?number=` one number, in any form it is written."""
+    try:
+        rows = await request.app[DNC_KEY].entries(request.query.get("number") or None)
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond({"numbers": [asdict(r) for r in rows]})
+
+
+@allow("survey", "supervisor", "admin")
+async def remove_do_not_call(request: web.Request) -> web.Response:
+    try:
+        removed = await request.app[DNC_KEY].remove(request.match_info["number"])
+    except ValidationError as exc:
+        return error(400, exc.message, field=exc.field)
+    return respond({"removed": removed}) if removed else error(404, "not on the list")
+
+
+def add_routes(app: web.Application, campaigns: Campaigns, do_not_call: DoNotCallList) -> None:
     app[CAMPAIGNS_KEY] = campaigns
+    app[DNC_KEY] = do_not_call
     app.router.add_get("/api/campaigns", list_campaigns)
     app.router.add_post("/api/campaigns", create_campaign)
     app.router.add_get("/api/campaigns/{campaign}", get_campaign)
@@ -133,3 +174,6 @@ def add_routes(app: web.Application, campaigns: Campaigns) -> None:
     app.router.add_post("/api/campaigns/{campaign}/{action:start|pause|resume|stop}",
                         move_campaign)
     app.router.add_post("/api/do-not-call", add_do_not_call)
+    app.router.add_get("/api/do-not-call", list_do_not_call)
+    app.router.add_post("/api/do-not-call/import", import_do_not_call)
+    app.router.add_delete("/api/do-not-call/{number}", remove_do_not_call)

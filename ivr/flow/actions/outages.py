@@ -27,7 +27,7 @@ def _cause(ctx: CallContext, outage: OutageInfo) -> str:
     return ctx.flows.prompts.render("outage_cause", ctx.language, {"cause": cause}) if cause else ""
 
 
-def _spoken(ctx: CallContext, outage: OutageInfo, today: date) -> dict[str, Any]:
+def spoken_outage(ctx: CallContext, outage: OutageInfo, today: date) -> dict[str, Any]:
     """Prompt values for one outage, its times in the caller's words."""
     start = outage.starts_at.astimezone(ctx.tz)
     values: dict[str, Any] = {
@@ -60,10 +60,10 @@ async def find_outages(ctx: CallContext) -> str:
         kind = "load_shedding" if outage.kind is OutageKind.LOAD_SHEDDING else "active"
         ends = "eta" if kind == "active" else "end"
         name = f"outages_{kind}" + ("" if outage.restore_eta else f"_no_{ends}")
-        lists[name].append(_spoken(ctx, outage, today))
+        lists[name].append(spoken_outage(ctx, outage, today))
     for outage in report.planned_soon:
         name = "outages_planned" + ("" if outage.restore_eta else "_no_end")
-        lists[name].append(_spoken(ctx, outage, today))
+        lists[name].append(spoken_outage(ctx, outage, today))
     ctx.vars.update(lists)
     ctx.record(
         "lookup",

@@ -1,0 +1,36 @@
+"""The send gate: Originates written at most `per_second` in any span of a second and its
+guard, however many were claimed at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ivr.dialer.pacing import SendGate
+
+
+async def test_a_batch_claimed_at_once_is_written_spaced() -> None:
+    loop = asyncio.get_running_loop()
+    gate = SendGate(lambda: 5.0, clock=loop.time, guard=0.1)
+    sent: list[float] = []
+
+    async def send() -> None:
+        await gate.wait()
+        sent.append(loop.time())
+
+    await asyncio.gather(*(send() for _ in range(12)))
+    assert len(sent) == 12
+    for i, at in enumerate(sent):  # no 1.1 s span holds more than five writes
+        assert sum(1 for other in sent[i:] if other - at < 1.1) <= 5
+    assert sent[-1] - sent[0] >= 2 * 1.1 - 0.01  # 12 writes at 5 per 1.1 s: three spans
+
+
+async def test_the_call_over_the_rate_waits_for_the_span_to_pass() -> None:
+    loop = asyncio.get_running_loop()
+    gate = SendGate(lambda: 4.0, clock=loop.time, guard=0.0)
+    await gate.wait()
+    started = loop.time()
+    for _ in range(3):
+        await gate.wait()
+    assert loop.time() - started < 0.1  # four within the first second
+    await gate.wait()
+    assert loop.time() - started >= 0.99  # the fifth waits for the span to pass
