@@ -33,6 +33,7 @@ from ivr.services.health import DatabaseHealth
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
+from ivr.speech.joined import Joiner
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
@@ -41,6 +42,7 @@ from ivr.web.pages import Alarms
 log = logging.getLogger(__name__)
 
 WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
+ADDRESS_SWEEP_SECONDS = 300.0  # how soon an imported customer's address is rendered ahead
 OUTBOUND_FLOW = "outbound"  # flows/outbound.yaml: answered outbound calls
 
 
@@ -107,6 +109,28 @@ class Hotline:
         self._prompts_failed = [f"{lang}: {name}: {why}" for lang, name, why in result.failed]
         self._prompt_names = {(lang, text): name
                               for lang, prompts in texts.items() for name, text in prompts.items()}
+
+    def render_addresses(self) -> None:
+        """Render customers' addresses ahead, now and every ADDRESS_SWEEP_SECONDS (new
+        customers from an import), one at a time so calls keep the speech engine."""
+        self._tasks.append(asyncio.create_task(self._render_addresses()))
+
+    async def _render_addresses(self) -> None:
+        while True:
+            rendered = failed = 0
+            try:
+                for address, language in await self.runner.services.customers.addresses():
+                    if not await self.synth.is_cached(address, language.value):
+                        try:
+                            await self.synth.render(address, language.value)
+                            rendered += 1
+                        except Exception:  # by count only: an address is personal data
+                            failed += 1
+                if rendered or failed:
+                    log.info("addresses rendered ahead: %d, failed: %d", rendered, failed)
+            except Exception:
+                log.exception("rendering addresses ahead failed; trying again later")
+            await asyncio.sleep(ADDRESS_SWEEP_SECONDS)
 
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
@@ -191,6 +215,7 @@ async def start_hotline(
         recordings_dir=settings.data_dir / "recordings",
         voice_messages_dir=settings.voice_messages_dir,
         instance=instance_name(settings),
+        joiner=Joiner(synth),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -221,6 +246,7 @@ async def start_hotline(
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
             prompts_failed=hotline.prompts_failed,
             loop_lag_ms=hotline.loop_lag.max_ms,
+            db_statements=lambda: db.statements,
         )
         alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds)
         app = create_web_app(services, health=health, timezone=settings.timezone,
@@ -229,6 +255,8 @@ async def start_hotline(
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
+        if render:
+            hotline.render_addresses()
         if watch:
             hotline.watch_flows()
         hotline.loop_lag.start()

@@ -26,6 +26,7 @@ from ivr.flow.voice_message import CallMessages
 from ivr.masking import mask_phone
 from ivr.services.hotline_services import HotlineServices
 from ivr.speech.asr import Recognizer
+from ivr.speech.joined import Joiner
 from ivr.speech.tts import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,12 @@ class CallRunner:
                  ring_seconds: float, timezone: str, recognizer: Recognizer | None = None,
                  recordings_dir: Path = Path("var/recordings"),
                  voice_messages_dir: Path | None = None,
-                 instance: str | None = None) -> None:
+                 instance: str | None = None, joiner: Joiner | None = None) -> None:
         self._flows = flows
+        self.joiner = joiner  # None: prompts with values are rendered whole
         self.instance = instance  # recorded with each call: who closes it after a crash
         self.recognizer = recognizer  # None: menus are keypad-only
-        self.recordings_dir = recordings_dir
+        self.recordings_dir = recordings_dir.resolve()
         self.voice_messages_dir = voice_messages_dir  # None: voice messages are not kept
         self.services = services
         self.synth = synth
@@ -66,7 +68,7 @@ class CallRunner:
         started = datetime.now(UTC)
         ctx = CallContext(channel=channel, flows=flows, services=self.services, synth=self.synth,
                           language=self.default_language, outbound_dial=self.outbound_dial,
-                          ring_seconds=self.ring_seconds, tz=self.tz)
+                          ring_seconds=self.ring_seconds, tz=self.tz, joiner=self.joiner)
         uniqueid = channel.uniqueid
         if self.recognizer is not None:
             ctx.speech = CallSpeech(self.recognizer, self.recordings_dir, uniqueid)
