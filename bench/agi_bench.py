@@ -237,9 +237,14 @@ def statements(http_port: int | None) -> int | None:
     """The server's SQL statements so far, from /api/health (None: no web port known)."""
     if http_port is None:
         return None
-    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/health", timeout=10) as r:
-        count: int = json.load(r).get("database_statements", 0)
-        return count
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/health",
+                                    timeout=120) as r:
+            count: int = json.load(r).get("database_statements", 0)
+            return count
+    except OSError as exc:  # a server too busy to answer: the other figures still count
+        print(f"(no statement count: /api/health did not answer: {exc})")
+        return None
 
 
 async def bench(args: argparse.Namespace,
@@ -256,8 +261,8 @@ async def bench(args: argparse.Namespace,
     transcripts = await run_calls(args, args.host, args.port)
     wall = time.perf_counter() - started
     cpu = cpu_seconds(pid) - cpu
-    after = statements(args.http_port)
     report(transcripts, wall, rss_mb(pid), idle)
+    after = statements(args.http_port)
     calls = max(len(transcripts), 1)
     commands = sum(len(t.exchanges) for t in transcripts) / calls
     print(f"CPU per call       {cpu * 1000 / calls:.2f} ms (server process, {cpu:.2f} s in all; "

@@ -42,6 +42,7 @@ from ivr.web.pages import Alarms
 log = logging.getLogger(__name__)
 
 WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
+ADDRESS_QUIET_CALLS = 5  # live calls above which addresses wait to be rendered
 ADDRESS_SWEEP_SECONDS = 300.0  # how soon an imported customer's address is rendered ahead
 OUTBOUND_FLOW = "outbound"  # flows/outbound.yaml: answered outbound calls
 
@@ -112,7 +113,9 @@ class Hotline:
 
     def render_addresses(self) -> None:
         """Render customers' addresses ahead, now and every ADDRESS_SWEEP_SECONDS (new
-        customers from an import), one at a time so calls keep the speech engine."""
+        customers from an import), one at a time and only while at most ADDRESS_QUIET_CALLS
+        calls are live: in a storm the cores belong to the callers, and a caller whose address
+        is not ready hears the sentence without it (CallContext)."""
         self._tasks.append(asyncio.create_task(self._render_addresses()))
 
     async def _render_addresses(self) -> None:
@@ -121,6 +124,7 @@ class Hotline:
             try:
                 for address, language in await self.runner.services.customers.addresses():
                     if not await self.synth.is_cached(address, language.value):
+                        await self._quiet_lines()
                         try:
                             await self.synth.render(address, language.value)
                             rendered += 1
@@ -131,6 +135,13 @@ class Hotline:
             except Exception:
                 log.exception("rendering addresses ahead failed; trying again later")
             await asyncio.sleep(ADDRESS_SWEEP_SECONDS)
+
+    async def _quiet_lines(self) -> None:
+        """Return once at most ADDRESS_QUIET_CALLS calls are live (checked every second)."""
+        while True:  # polled: the live-call count has no event to wait on
+            if self.agi.live_connections <= ADDRESS_QUIET_CALLS:
+                return
+            await asyncio.sleep(1.0)
 
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
