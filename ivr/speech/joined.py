@@ -17,6 +17,7 @@ same customer's sentence again is found, not joined again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -197,9 +198,10 @@ class Joiner:
                     if (item, suffix) not in self._pcm:
                         self._pcm[(item, suffix)] = await asyncio.to_thread(
                             _trimmed, item.with_suffix(suffix), RATES[suffix])
-        audio = {suffix: b"".join(
-            self._pcm[(item, suffix)] if isinstance(item, Path) else _silence(rate, item)
-            for item in plan) for suffix, rate in RATES.items()}
+        # the pieces, written one after another: no copy of a whole sentence in memory
+        audio = {suffix: [self._pcm[(item, suffix)] if isinstance(item, Path) else
+                          _silence(rate, item) for item in plan]
+                 for suffix, rate in RATES.items()}
         await asyncio.to_thread(_publish, base, audio, text)
         self.joined += 1
 
@@ -219,22 +221,25 @@ def _trimmed(path: Path, rate: int) -> bytes:
     return pcm[start * 2:end * 2]
 
 
+@functools.cache
 def _silence(rate: int, ms: int) -> bytes:
     return b"\0\0" * (rate * ms // 1000)
 
 
-def _publish(base: Path, audio: Mapping[str, bytes], text: str) -> None:
+def _publish(base: Path, audio: Mapping[str, list[bytes]], text: str) -> None:
     """Write the joined prompt, `.wav` last. No fsync: it is made again from its fragments."""
     base.parent.mkdir(parents=True, exist_ok=True)
     tag = f".{os.getpid()}.{os.urandom(4).hex()}"
     written: list[tuple[Path, Path]] = []
-    for suffix, pcm in audio.items():
+    for suffix, pieces in audio.items():
         tmp = base.with_name(f".{base.name}{tag}{suffix}")
         with wave.open(str(tmp), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(RATES[suffix])
-            out.writeframes(pcm)
+            out.setnframes(sum(map(len, pieces)) // 2)  # the header written once, exact
+            for piece in pieces:
+                out.writeframesraw(piece)
         written.append((tmp, base.with_suffix(suffix)))
     txt = base.with_name(f".{base.name}{tag}.txt")
     txt.write_text(text + "\n", encoding="utf-8")
