@@ -20,7 +20,7 @@ from ivr.flow.channel import Channel
 from ivr.flow.fallback import say_without_tts
 from ivr.services.calls import JourneyEvent
 from ivr.services.customers import CustomerInfo
-from ivr.speech.joined import Joiner
+from ivr.speech.joined import Joiner, Part
 from ivr.speech.tts import Synthesizer, TtsError
 
 if TYPE_CHECKING:
@@ -107,20 +107,21 @@ class CallContext:
             text = catalog.render(name, self.language, values)
             path = await self.synth.render(text, self.language)
         else:
-            name = await self._spoken_variant(joiner, name, values)
-            text = catalog.render(name, self.language, values)
-            parts = catalog.parts(name, self.language, values)
+            name, parts = await self._spoken_variant(joiner, name, values)
+            text = "".join(part.text for part in parts)  # the words, read once
             path = await joiner.render(parts, text, self.language)
         self.record("prompt", name=name, text=text)
         return str(path)
 
-    async def _spoken_variant(self, joiner: Joiner, name: str, values: Mapping[str, Any]) -> str:
-        """`name`, or `<name>_without_<field>` when the free text of `field` (an address) is
-        not rendered and does not render within FREE_TEXT_WAIT_S, and the prompts offer that
-        variant: the caller does not wait for the speech engine; the rendering goes on for the
-        next call."""
+    async def _spoken_variant(self, joiner: Joiner, name: str,
+                              values: Mapping[str, Any]) -> tuple[str, list[Part]]:
+        """`name` and its parts, or `<name>_without_<field>`'s when the free text of `field`
+        (an address) is not rendered and does not render within FREE_TEXT_WAIT_S, and the
+        prompts offer that variant: the caller does not wait for the speech engine; the
+        rendering goes on for the next call."""
         catalog = self.flows.prompts
-        for part in catalog.parts(name, self.language, values):
+        parts = catalog.parts(name, self.language, values)
+        for part in parts:
             variant = f"{name}_without_{part.field}"
             if part.kind == "text" and catalog.has(variant, self.language) and \
                     not await joiner.ready(part.text, self.language):
@@ -128,8 +129,8 @@ class CallContext:
                 await asyncio.wait([task], timeout=FREE_TEXT_WAIT_S)
                 if not (task.done() and task.result()):
                     self.record("spoken_without", name=name, field=part.field)
-                    return variant
-        return name
+                    return variant, catalog.parts(variant, self.language, values)
+        return name, parts
 
     async def play(self, name: str, escape_digits: str = "",
                    extra: Mapping[str, Any] | None = None) -> str | None:
