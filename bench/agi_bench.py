@@ -5,13 +5,21 @@
     python bench/agi_bench.py --spawn --calls 1000        # starts `ivr serve` on a free port
     python bench/agi_bench.py --spawn --demo --calls 1000 --keys 1 --keys h
         # the same, on a fresh SQLite data directory with the demo data and rendered prompts
+    python bench/agi_bench.py --spawn --demo --demo-customers 3000 --calls 3000 --ramp 60 \
+        --keys 3 --keys h --compare-trivial
+        # the bill query by 3,000 different customers at 50 a second, then the trivial
+        # script with as many commands per call, in the same run
 
 Answer latency is from the TCP connect to the reply to ANSWER; command turnaround is from the
 simulator's reply to the server's next command (the server's own processing time). A call is
 lost when it cannot connect, is never answered, or the server falls silent. Memory per call is
-the growth of the server's peak RSS over its RSS when idle, divided by the calls. With
---self-check a trivial menu server runs in a child process; the simulator shares the machine's
-cores with it, as it does with any server started on the same host.
+the growth of the server's peak RSS over its RSS when idle, divided by the calls. CPU per call
+is the server process's user and system time over the run (/proc/PID/stat) divided by the
+calls; statements per call come from /api/health's count of SQL statements (the health
+requests' own subtracted). Key-to-first-word is, per prompt, the time from the reply that
+carried the caller's key to the STREAM FILE of the prompt that follows. With --self-check a
+trivial menu server runs in a child process; the simulator shares the machine's cores with
+it, as it does with any server started on the same host.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
+import re
 import resource
 import socket
 import statistics
@@ -27,19 +37,27 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from ivr.agi.server import start_agi_server
 from ivr.agi.session import AgiChannel
+from ivr.importer.demo import demo_phone
 from ivr.pbxsim import CallTranscript, EndReason, PbxConfig, SoundLibrary, simulate_call
 
 LOST = (EndReason.CONNECT_FAILED, EndReason.IVR_SILENT)
 
 
+TRIVIAL_PROMPTS = int(os.environ.get("BENCH_TRIVIAL_PROMPTS", "1"))
+
+
 async def trivial_menu(ch: AgiChannel) -> None:
-    """The self-check flow: answer, a menu, one key, a transfer."""
+    """The self-check flow: answer, a menu (and BENCH_TRIVIAL_PROMPTS - 1 more prompts, to
+    match another script's commands), one key, a transfer."""
     await ch.answer()
     digit = await ch.stream_file("menu", "12")
+    for _ in range(TRIVIAL_PROMPTS - 1):
+        await ch.stream_file("menu", "12")
     if digit is None:
         digit = await ch.wait_for_digit(3000)
     await ch.set_variable("IVR_CHOICE", digit or "")
@@ -79,11 +97,38 @@ async def run_calls(args: argparse.Namespace, host: str, port: int) -> list[Call
 
     async def one(i: int) -> CallTranscript:
         await asyncio.sleep(args.ramp * i / args.calls)  # spread arrivals over --ramp seconds
-        caller = args.caller[i % len(args.caller)] if args.caller else f"+86138{i:08d}"
+        if args.caller:
+            caller = args.caller[i % len(args.caller)]
+        elif args.demo_customers:
+            caller = demo_phone(i % args.demo_customers)  # a different customer each call
+        else:
+            caller = f"+86138{i:08d}"
         return await simulate_call(host, port, script=args.script, caller=caller,
                                    responses=args.keys, config=config)
 
     return await asyncio.gather(*(one(i) for i in range(args.calls)))
+
+
+_RESULT = re.compile(r"result=(-?\d+)")
+
+
+def key_to_first_word(transcripts: list[CallTranscript]) -> dict[str, list[float]]:
+    """Per prompt (its first words), ms from the reply carrying a key to its STREAM FILE."""
+    by_prompt: dict[str, list[float]] = {}
+    for t in transcripts:
+        texts = {h.file.strip('"'): h.text for h in t.heard}
+        for wait, before, command in zip(t.turnarounds, t.exchanges, t.exchanges[1:],
+                                         strict=False):
+            words = command.command.split()
+            if words[:2] != ["STREAM", "FILE"] or len(words) < 3:
+                continue
+            found = _RESULT.search(before.reply)
+            if found is None or int(found.group(1)) <= 0:  # no key: not after the caller's key
+                continue
+            file = words[2].strip('"')
+            label = (texts.get(file) or Path(file).name)[:10]
+            by_prompt.setdefault(label, []).append(wait * 1000)
+    return by_prompt
 
 
 def report(transcripts: list[CallTranscript], wall: float, peak_mb: float, idle_mb: float) -> None:
@@ -108,6 +153,10 @@ def report(transcripts: list[CallTranscript], wall: float, peak_mb: float, idle_
     for verb, times in sorted(by_verb.items(), key=lambda kv: -percentile(kv[1], 99)):
         print(f"  before {verb:<18} p50 {percentile(times, 50):8.2f} ms   "
               f"p99 {percentile(times, 99):8.2f} ms   ({len(times)})")
+    print("key to first word of the next prompt (reply with the key -> STREAM FILE):")
+    for label, times in sorted(key_to_first_word(transcripts).items(), key=lambda kv: -len(kv[1])):
+        print(f"  {label:<12} p50 {percentile(times, 50):8.2f} ms   "
+              f"p99 {percentile(times, 99):8.2f} ms   max {max(times):8.2f} ms   ({len(times)})")
     print(f"calls lost         {len(lost)}")
     print(f"peak RSS (server)  {peak_mb:.0f} MB   (idle {idle_mb:.0f} MB; "
           f"{(peak_mb - idle_mb) * 1024 / max(len(transcripts), 1):.0f} KB per call)")
@@ -144,9 +193,9 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
         command = [sys.executable, __file__, "--serve-trivial", str(args.port)]
         return subprocess.Popen(command, env=os.environ)
     if args.spawn:
-        args.host, args.port = "127.0.0.1", free_port()
+        args.host, args.port, args.http_port = "127.0.0.1", free_port(), free_port()
         env = os.environ | {"IVR_AGI_BIND": f"127.0.0.1:{args.port}",
-                            "IVR_HTTP_BIND": f"127.0.0.1:{free_port()}"}
+                            "IVR_HTTP_BIND": f"127.0.0.1:{args.http_port}"}
         if args.demo:
             env |= prepare_demo(args)
         return subprocess.Popen([sys.executable, "-m", "ivr.cli.main", "serve"], env=env)
@@ -158,7 +207,8 @@ def prepare_demo(args: argparse.Namespace) -> dict[str, str]:
     data_dir = tempfile.mkdtemp(prefix="ivr-bench-")
     env = os.environ | {"IVR_DATA_DIR": data_dir}
     env.pop("IVR_DATABASE_URL", None)
-    for command in (["demo", "load"], ["prompts", "build"]):
+    load = ["demo", "load", "--customers", str(args.demo_customers)]
+    for command in (load, ["prompts", "build"]):
         subprocess.run([sys.executable, "-m", "ivr.cli.main", *command], env=env, check=True,
                        stdout=subprocess.DEVNULL)
     args.sounds = args.sounds or str(Path(data_dir) / "prompt-cache")
@@ -174,15 +224,70 @@ async def serve_trivial(port: int) -> None:
         await server.close(grace=0)
 
 
-async def bench(args: argparse.Namespace, process: subprocess.Popen[bytes] | None) -> None:
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (this one when `pid` is None)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def statements(http_port: int | None) -> int | None:
+    """The server's SQL statements so far, from /api/health (None: no web port known)."""
+    if http_port is None:
+        return None
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/health",
+                                    timeout=120) as r:
+            count: int = json.load(r).get("database_statements", 0)
+            return count
+    except OSError as exc:  # a server too busy to answer: the other figures still count
+        print(f"(no statement count: /api/health did not answer: {exc})")
+        return None
+
+
+async def bench(args: argparse.Namespace,
+                process: subprocess.Popen[bytes] | None) -> tuple[float, float]:
+    """Run the calls and print the figures; returns (commands, CPU ms) per call."""
     if process is not None:
-        await wait_for_port(args.port, process, 60)
+        await wait_for_port(args.port, process, 600)
     pid = process.pid if process else args.server_pid
     idle = rss_mb(pid, "VmRSS")
+    before = statements(args.http_port)
+    health_cost = (statements(args.http_port) or 0) - (before or 0)  # one health request's own
+    cpu = cpu_seconds(pid)
     started = time.perf_counter()
     transcripts = await run_calls(args, args.host, args.port)
     wall = time.perf_counter() - started
+    cpu = cpu_seconds(pid) - cpu
     report(transcripts, wall, rss_mb(pid), idle)
+    after = statements(args.http_port)
+    calls = max(len(transcripts), 1)
+    commands = sum(len(t.exchanges) for t in transcripts) / calls
+    print(f"CPU per call       {cpu * 1000 / calls:.2f} ms (server process, {cpu:.2f} s in all; "
+          f"{commands:.1f} commands per call)")
+    if before is not None and after is not None:
+        print(f"statements per call {(after - before - health_cost) / calls:.2f}")
+    return commands, cpu * 1000 / calls
+
+
+def compare_trivial(args: argparse.Namespace, commands: int, cpu_ms: float) -> None:
+    """The trivial script with as many commands per call, the same calls, in this run."""
+    prompts = max(1, commands - 4)  # answer, set variable, exec and the final hangup
+    port = free_port()
+    env = os.environ | {"BENCH_TRIVIAL_PROMPTS": str(prompts)}
+    process = subprocess.Popen([sys.executable, __file__, "--serve-trivial", str(port)], env=env)
+    trivial = argparse.Namespace(**{**vars(args), "port": port, "script": "hotline",
+                                    "http_port": None, "compare_trivial": False,
+                                    "server_pid": process.pid})
+    print(f"--- the trivial script, {prompts} prompt(s) a call, same calls ---")
+    try:
+        asyncio.run(bench(trivial, process))
+    finally:
+        process.terminate()
+        process.wait(10)
+    print(f"(the hotline above: {cpu_ms:.2f} ms CPU per call)")
 
 
 def main() -> None:
@@ -194,11 +299,13 @@ def main() -> None:
         return
     process = start_server(args)
     try:
-        asyncio.run(bench(args, process))
+        commands, cpu_ms = asyncio.run(bench(args, process))
     finally:
         if process is not None:
             process.terminate()
             process.wait(10)
+    if args.compare_trivial:
+        compare_trivial(args, round(commands), cpu_ms)
 
 
 def parse_args() -> argparse.Namespace:
@@ -208,6 +315,12 @@ def parse_args() -> argparse.Namespace:
     target.add_argument("--spawn", action="store_true", help="start `ivr serve` on a free port")
     parser.add_argument("--demo", action="store_true",
                         help="with --spawn: a fresh SQLite data dir with demo data and prompts")
+    parser.add_argument("--demo-customers", type=int, default=0,
+                        help="with --demo: generate this many more customers and call as "
+                             "them, a different one each call (ivr demo load --customers)")
+    parser.add_argument("--compare-trivial", action="store_true",
+                        help="then the trivial script with as many commands, in the same run")
+    parser.add_argument("--http-port", type=int, help="the server's web port (/api/health)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4573)
     parser.add_argument("--server-pid", type=int, help="read the server's peak RSS from /proc")

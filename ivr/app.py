@@ -58,6 +58,7 @@ from ivr.services.pending_tickets import SpoolClaim
 from ivr.simulator_sandbox import SimulatorSandbox
 from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
+from ivr.speech.joined import Joiner
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
@@ -69,6 +70,8 @@ from ivr.web.pages.reports import ReportSource
 log = logging.getLogger(__name__)
 
 WATCH_RESTART_SECONDS = 1.0  # pause before a failed flow watcher starts again
+ADDRESS_QUIET_CALLS = 5  # live calls above which addresses wait to be rendered
+ADDRESS_SWEEP_SECONDS = 300.0  # how soon an imported customer's address is rendered ahead
 OUTBOUND_FLOW = "outbound"  # flows/outbound.yaml: answered outbound calls
 
 
@@ -154,6 +157,38 @@ class Hotline:
             self.instances.watch(self.settings.cluster_sweep_seconds)))
         self._tasks.append(asyncio.create_task(
             listen(self.db, OUTAGES_CHANNEL, lambda _: outages.clear(), outages.clear)))
+
+    def render_addresses(self) -> None:
+        """Render customers' addresses ahead, now and every ADDRESS_SWEEP_SECONDS (new
+        customers from an import), one at a time and only while at most ADDRESS_QUIET_CALLS
+        calls are live: in a storm the cores belong to the callers, and a caller whose address
+        is not ready hears the sentence without it (CallContext)."""
+        self._tasks.append(asyncio.create_task(self._render_addresses()))
+
+    async def _render_addresses(self) -> None:
+        while True:
+            rendered = failed = 0
+            try:
+                for address, language in await self.runner.services.customers.addresses():
+                    if not await self.synth.is_cached(address, language.value):
+                        await self._quiet_lines()
+                        try:
+                            await self.synth.render(address, language.value)
+                            rendered += 1
+                        except Exception:  # by count only: an address is personal data
+                            failed += 1
+                if rendered or failed:
+                    log.info("addresses rendered ahead: %d, failed: %d", rendered, failed)
+            except Exception:
+                log.exception("rendering addresses ahead failed; trying again later")
+            await asyncio.sleep(ADDRESS_SWEEP_SECONDS)
+
+    async def _quiet_lines(self) -> None:
+        """Return once at most ADDRESS_QUIET_CALLS calls are live (checked every second)."""
+        while True:  # polled: the live-call count has no event to wait on
+            if self.agi.live_connections <= ADDRESS_QUIET_CALLS:
+                return
+            await asyncio.sleep(1.0)
 
     def watch_flows(self) -> None:
         """Reload the flows when their files change (and render any new prompts)."""
@@ -259,6 +294,7 @@ async def start_hotline(
         instance=instance,
         waits=WaitPolicy(callback_offer_seconds=settings.callback_offer_wait_seconds,
                          talk_seconds=settings.queue_talk_seconds),
+        joiner=Joiner(synth),
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -300,6 +336,7 @@ async def start_hotline(
             ami_up=lambda: None if hotline.ami is None else hotline.ami.is_up,
             prompts_failed=hotline.prompts_failed,
             loop_lag_ms=hotline.loop_lag.max_ms,
+            db_statements=lambda: db.statements,
         )
         alarms = Alarms(settings.alarm_three_rings_pct, settings.alarm_wait_seconds,
                         settings.alarm_area_calls_per_minute)
@@ -316,6 +353,8 @@ async def start_hotline(
         await hotline.web_runner.setup()
         http_host, http_port = settings.http_address
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
+        if render:
+            hotline.render_addresses()
         if watch:
             hotline.watch_flows()
         if isinstance(recognizer, Dictation):  # voice messages written down after their call

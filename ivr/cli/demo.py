@@ -28,8 +28,11 @@ def demo() -> None:
     show_default=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
+@click.option("--customers", "extra", default=0, show_default=True, type=click.IntRange(0),
+              help="Generate this many more customers (with bills), each with their own "
+                   "phone and address, for load tests.")
 @click.pass_obj
-def load(settings: Settings, demo_dir: Path) -> None:
+def load(settings: Settings, demo_dir: Path, extra: int) -> None:
     """Migrate the database and load the demo customers, agents, bills and outages.
 
     Outage times and bill months are moved to the present (see ivr/importer/demo.py), so the
@@ -37,16 +40,16 @@ def load(settings: Settings, demo_dir: Path) -> None:
     """
     upgrade_database(settings.sqlalchemy_url)
     try:
-        results = asyncio.run(_load(settings, demo_dir))
+        results = asyncio.run(_load(settings, demo_dir, extra))
     except CsvImportError as exc:
         raise click.ClickException(str(exc)) from None
     for kind, result in results.items():
         click.echo(f"{kind}: {result.inserted} new, {result.updated} updated")
 
 
-async def _load(settings: Settings, demo_dir: Path) -> dict[str, ImportResult]:
+async def _load(settings: Settings, demo_dir: Path, extra: int) -> dict[str, ImportResult]:
     database = Database.from_settings(settings)
     try:
-        return await load_demo(database, demo_dir, datetime.now(UTC))
+        return await load_demo(database, demo_dir, datetime.now(UTC), extra)
     finally:
         await database.close()

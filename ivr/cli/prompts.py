@@ -24,7 +24,9 @@ def prompts() -> None:
 @click.option("--workers", default=2, show_default=True, help="Text-to-speech worker processes.")
 @click.pass_obj
 def build(settings: Settings, workers: int) -> None:
-    """Render every prompt without {values} in prompts/<language>.yaml; unchanged ones are kept."""
+    """Render every prompt without {values} in prompts/<language>.yaml, and the fragments
+    prompts with values are joined from (their fixed parts, the words values are read in);
+    unchanged ones are kept."""
     try:
         texts = load_prompt_texts(settings.prompts_dir)
     except (OSError, ValueError) as exc:
@@ -34,7 +36,8 @@ def build(settings: Settings, workers: int) -> None:
     result, retries, repeats = asyncio.run(_build(settings, texts, workers))
     click.echo(
         f"prompts: {result.rendered} rendered, {result.cached} cached, "
-        f"{result.dynamic} dynamic (rendered during calls), {result.recorded} recorded, "
+        f"{result.dynamic} dynamic (joined during calls from {result.fragments} fragments), "
+        f"{result.recorded} recorded, "
         f"{len(result.failed)} failed"
         f" -> {settings.prompt_cache_dir}"
     )

@@ -41,6 +41,11 @@ class Database:
         self.sessionmaker: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
+        self.statements = 0  # SQL statements sent, for /api/health and the benchmarks
+        event.listen(engine.sync_engine, "before_cursor_execute", self._counted)
+
+    def _counted(self, *_args: Any) -> None:
+        self.statements += 1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

@@ -6,6 +6,7 @@ flows set (`set`, `collect`) and the prompt values actions publish for later nod
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from ivr.flow.fallback import say_without_tts
 from ivr.services.business_hours import QueueCalendar
 from ivr.services.calls import JourneyEvent
 from ivr.services.customers import CustomerInfo
+from ivr.speech.joined import Joiner, Part
 from ivr.speech.tts import Synthesizer, TtsError
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from ivr.services.pbx import LivePbx
 
 log = logging.getLogger(__name__)
+
+FREE_TEXT_WAIT_S = 0.15  # the longest a caller waits for an address not rendered ahead
 
 
 def utc_now() -> datetime:
@@ -83,6 +87,10 @@ class CallContext:
     # Run once when the FastAGI session ends, however it ends (an outbound call's target is
     # ended at once when the person hangs up mid-flow, not by a sweep minutes later).
     on_end: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Answers this call already fetched (its outages, its bill), by what was asked: a node the
+    # caller repeats ("1 to hear it again") or a later node asking the same is served from here.
+    held: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    joiner: Joiner | None = None  # prompts with values joined from fragments; None: rendered
 
     @property
     def account(self) -> str | None:
@@ -100,6 +108,12 @@ class CallContext:
         if verified:
             self.verified_account = customer.account
 
+    async def once(self, key: tuple[str, ...], fetch: Callable[[], Awaitable[Any]]) -> Any:
+        """`fetch()`'s answer for `key`, fetched at most once in this call."""
+        if key not in self.held:
+            self.held[key] = await fetch()
+        return self.held[key]
+
     def record(self, kind: str, /, **data: Any) -> None:
         """Append a journey event (written as the call goes, in batches: `ivr.flow.journal`)."""
         self.journey.append(JourneyEvent(at=datetime.now(UTC), kind=kind, data=data))
@@ -113,10 +127,36 @@ class CallContext:
 
     async def prompt_file(self, name: str, extra: Mapping[str, Any] | None = None) -> str:
         """Render a prompt to audio; records the text the caller hears. Returns the file path."""
-        text = self.flows.prompts.render(name, self.language, self.values(extra))
-        path = await self.synth.render(text, self.language)
+        catalog, values = self.flows.prompts, self.values(extra)
+        joiner = self.joiner
+        if joiner is None or not catalog.by_language[self.language][name].fields():
+            text = catalog.render(name, self.language, values)
+            path = await self.synth.render(text, self.language)
+        else:
+            name, parts = await self._spoken_variant(joiner, name, values)
+            text = "".join(part.text for part in parts)  # the words, read once
+            path = await joiner.render(parts, text, self.language)
         self.record("prompt", name=name, text=text)
         return str(path)
+
+    async def _spoken_variant(self, joiner: Joiner, name: str,
+                              values: Mapping[str, Any]) -> tuple[str, list[Part]]:
+        """`name` and its parts, or `<name>_without_<field>`'s when the free text of `field`
+        (an address) is not rendered and does not render within FREE_TEXT_WAIT_S, and the
+        prompts offer that variant: the caller does not wait for the speech engine; the
+        rendering goes on for the next call."""
+        catalog = self.flows.prompts
+        parts = catalog.parts(name, self.language, values)
+        for part in parts:
+            variant = f"{name}_without_{part.field}"
+            if part.kind == "text" and catalog.has(variant, self.language) and \
+                    not await joiner.ready(part.text, self.language):
+                task = joiner.render_ahead(part.text, self.language)
+                await asyncio.wait([task], timeout=FREE_TEXT_WAIT_S)
+                if not (task.done() and task.result()):
+                    self.record("spoken_without", name=name, field=part.field)
+                    return variant, catalog.parts(variant, self.language, values)
+        return name, parts
 
     async def play(self, name: str, escape_digits: str = "",
                    extra: Mapping[str, Any] | None = None) -> str | None:

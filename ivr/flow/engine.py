@@ -29,6 +29,7 @@ from ivr.services.business_hours import QueueCalendar
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.pbx import LivePbx
 from ivr.speech.asr import Recognizer
+from ivr.speech.joined import Joiner
 from ivr.speech.tts import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,18 @@ class CallRunner:
                  recordings_dir: Path = Path("var/recordings"),
                  voice_messages_dir: Path | None = None,
                  instance: str | None = None, waits: WaitPolicy | None = None,
-                 observe: Callable[[CallContext], None] | None = None) -> None:
+                 observe: Callable[[CallContext], None] | None = None,
+                 joiner: Joiner | None = None) -> None:
         self._flows = flows
         self._observe = observe  # the flows page's simulator watches the journey as it grows
+        self.joiner = joiner  # None: prompts with values are rendered whole
         self.clock: Callable[[], datetime] = utc_now  # queue hours read it; tests move it
         self.live: LivePbx | None = None  # set once AMI is connected (ivr.app)
         self.waits = waits or WaitPolicy()
         self.queue_calendar = QueueCalendar(services.tickets.calendar)
         self.instance = instance  # recorded with each call: who closes it after a crash
         self.recognizer = recognizer  # None: menus are keypad-only
-        self.recordings_dir = recordings_dir
+        self.recordings_dir = recordings_dir.resolve()
         self.voice_messages_dir = voice_messages_dir  # None: voice messages are not kept
         self.services = services
         self.synth = synth
@@ -78,7 +81,7 @@ class CallRunner:
                           language=self.default_language, outbound_dial=self.outbound_dial,
                           ring_seconds=self.ring_seconds, tz=self.tz, clock=self.clock,
                           live=self.live, waits=self.waits, queue_calendar=self.queue_calendar,
-                          announcements=self.announcements)
+                          announcements=self.announcements, joiner=self.joiner)
         if self._observe is not None:
             self._observe(ctx)
         uniqueid = channel.uniqueid

@@ -15,6 +15,7 @@ from typing import Any
 from ivr.flow.problems import FlowConfigError, Problem
 from ivr.flow.schema import LANGUAGES
 from ivr.flow.yamlfile import line_of, load_yaml
+from ivr.speech.joined import Part
 from ivr.speech.values import VALUE_KINDS, speak_value
 
 _FORMATTER = string.Formatter()
@@ -64,6 +65,23 @@ class PromptCatalog:
                 raise MissingValue(f"prompt '{name}' ({language}) needs value '{field}'")
             out.append(self._speak(field, spec or "text", values[field], language))
         return "".join(out)
+
+    def parts(self, name: str, language: str, values: Mapping[str, Any]) -> list[Part]:
+        """The sentence in pieces (fixed text, each value's reading with its kind), for
+        joining from pre-rendered fragments; `render` gives the same words in one text."""
+        prompt = self.by_language[language][name]
+        out: list[Part] = []
+        for literal, field, spec, _ in _FORMATTER.parse(prompt.text):
+            if literal:
+                out.append(Part(literal, "fixed"))
+            if field is None:
+                continue
+            if field not in values or values[field] is None:
+                raise MissingValue(f"prompt '{name}' ({language}) needs value '{field}'")
+            kind = spec or "text"
+            words = self._speak(field, kind, values[field], language)
+            out.append(Part(words, "text" if kind in _OWN_KINDS else kind, field))
+        return out
 
     def _speak(self, field: str, kind: str, value: Any, language: str) -> str:
         if kind == "text":

@@ -9,6 +9,7 @@ directory when the call ends, so nothing of the caller's voice is kept by defaul
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from ivr.speech.asr import Recognizer, read_wav
 # too (res_agi.c handle_recordfile), so it is also how long a caller may hesitate before
 # speaking; one second cuts off callers who draw breath first.
 SILENCE_SECONDS = 2
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -35,6 +37,9 @@ class SpokenChoice:
     confidence: float
     option: str | None  # the menu option whose phrase was heard, None when none was
     phrase: str | None  # that phrase as the flow spells it (read back when confirming)
+
+
+NO_ANSWER = SpokenChoice("", 0.0, None, None)  # nothing heard: the menu asks again
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,9 @@ class CallSpeech:
 
     def __init__(self, recognizer: Recognizer, recordings_dir: Path, uniqueid: str) -> None:
         self.recognizer = recognizer
-        self._root = recordings_dir.resolve()
+        # resolved once by the runner; resolve() is a stat() per call
+        self._root = recordings_dir if recordings_dir.is_absolute() else recordings_dir.resolve()
+        self.uniqueid = uniqueid
         self._prefix = _UNSAFE.sub("_", uniqueid) or "call"
         self._dir: Path | None = None
         self._count = 0
@@ -72,7 +79,13 @@ class CallSpeech:
                 silence_seconds=SILENCE_SECONDS, beep=True)
             if result.digit:
                 return Answer(result.digit, None)
-            pcm, rate = await asyncio.to_thread(read_wav, wav)
+            try:
+                pcm, rate = await asyncio.to_thread(read_wav, wav)
+            except FileNotFoundError:
+                # Expected: Asterisk writes nothing for a caller who said nothing or hung up.
+                log.info("call %s: no recording of the spoken answer (%s): no answer",
+                         self.uniqueid, result.reason)
+                return Answer(None, NO_ANSWER)
         finally:
             await asyncio.to_thread(wav.unlink, missing_ok=True)
         flat = [(option, phrase) for option, said in phrases.items() for phrase in said]

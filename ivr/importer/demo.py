@@ -77,12 +77,54 @@ def _rewrite(source: Path, target: Path, kind: str, now: datetime) -> None:
         writer.writerows(rows)
 
 
-async def load_demo(db: Database, demo_dir: Path, now: datetime) -> dict[str, ImportResult]:
-    """Import `demo_dir`'s four files, moved to `now` as described above. Idempotent."""
+async def load_demo(db: Database, demo_dir: Path, now: datetime,
+                    extra_customers: int = 0) -> dict[str, ImportResult]:
+    """Import `demo_dir`'s four files, moved to `now` as described above. Idempotent.
+
+    `extra_customers` more customers (`demo_phone(i)`, each at their own address, with two
+    months of bills) are generated beside the demo's own, for load tests with many
+    different callers; they go through the same import."""
     results: dict[str, ImportResult] = {}
     with tempfile.TemporaryDirectory(prefix="ivr-demo-") as tmp:
         for kind in ORDER:
             shifted = Path(tmp) / f"{kind}.csv"
             _rewrite(demo_dir / f"{kind}.csv", shifted, kind, now)
+            if kind in ("customers", "bills") and extra_customers > 0:
+                _append_generated(shifted, kind, extra_customers, now)
             results[kind] = await import_csv(db, kind, shifted)
     return results
+
+
+# The demo's areas and transformers, so generated customers meet its outages too.
+_PLACES = (("城东", "城东-1号变", "建设路"), ("城东", "城东-2号变", "人民路"),
+           ("城西", "城西-2号变", "西湖路"), ("城南", "城南-1号变", "南湖路"),
+           ("高新区", "高新-1号变", "科技大道"))
+
+
+def demo_phone(i: int) -> str:
+    """The phone of generated customer `i` (0-based): the caller id a load test dials with."""
+    return f"+86137{i:08d}"
+
+
+def _append_generated(path: Path, kind: str, count: int, now: datetime) -> None:
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        for i in range(count):
+            account = f"52{i:08d}"
+            if kind == "customers":
+                area, transformer, road = _PLACES[i % len(_PLACES)]
+                address = (f"江宁市{area}{road}{i // 100 + 1}号{i // 20 % 5 + 1}栋"
+                           f"{i % 4 + 1}单元{i % 20 + 101}室")
+                writer.writerow([account, f"用户{i}", demo_phone(i), address, area, transformer,
+                                 "residential", "false", "", "zh-CN"])
+            else:
+                for back in (2, 1):
+                    period = _add_months(now.astimezone(DEMO_NOW.tzinfo).date(), -back)
+                    fen = 5000 + (i * 7919 + back * 131) % 40000
+                    amount = f"{fen // 100}.{fen % 100:02d}"
+                    paid = back == 2 or i % 3 == 0
+                    due = _add_months(period.replace(day=20), 1)
+                    writer.writerow([account, period.strftime("%Y-%m"), 100 + fen // 90, amount,
+                                     due.isoformat(), amount if paid else "0",
+                                     f"{due.replace(day=5).isoformat()}T10:00:00+08:00"
+                                     if paid else ""])

@@ -61,6 +61,9 @@ class PbxConfig:
     patience_seconds: float = 60.0  # a silent caller left waiting forever hangs up after this
     speech_onset: float = 0.3  # from the start of a recording until the caller speaks
     caller_voice: str | None = None  # espeak-ng voice for say: (None: by the words' script)
+    # False: RECORD FILE's file never reaches the IVR (Asterisk on another host, a directory not
+    # shared, a caller silent or gone before anything was written): the reply is as usual.
+    recordings_shared: bool = True
     command_timeout: float = 30.0  # real seconds to wait for the IVR's next command
     connect_timeout: float = 5.0
     # Where AGI() runs in asterisk-conf/extensions.conf ([hotline-ivr] s,1); the number the

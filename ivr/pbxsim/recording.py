@@ -73,6 +73,8 @@ async def record_file(channel: SimChannel, argv: list[str]) -> str | None:
         endpos = await write_recording(path, fmt, audio, keep)
     except (OSError, VoiceError):
         return format_ok(-1, "writefile")
+    if not channel.config.recordings_shared:
+        path.unlink(missing_ok=True)
     spoken = words(plan.response) if plan.response.spoken else None
     channel.record(Spoke(started, spoken, "RECORD FILE", str(path), kept_ms / 1000))
     channel.keys(plan.pressed, "RECORD FILE")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.db.enums import CallOutcome, ContactType
 from ivr.db.models import Call, CallEvent
@@ -77,21 +78,17 @@ class CallLog:
         answered_at: datetime | None = None,
         instance: str | None = None,
     ) -> None:
-        """Record a new call. Starting a call already recorded keeps the first record."""
+        """Record a new call. Starting a call already recorded keeps the first record.
+
+        One statement: an insert that does nothing when the call is there already."""
+        insert_new = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
         async with self._db.sessionmaker() as session, session.begin():
-            if await session.get(Call, uniqueid) is None:
-                session.add(
-                    Call(
-                        uniqueid=uniqueid,
-                        caller=caller,
-                        language=language,
-                        flow_name=flow_name,
-                        flow_version=flow_version,
-                        started_at=started_at,
-                        answered_at=answered_at,
-                        instance=instance,
-                    )
-                )
+            await session.execute(
+                insert_new(Call)
+                .values(uniqueid=uniqueid, caller=caller, language=language,
+                        flow_name=flow_name, flow_version=flow_version,
+                        started_at=started_at, answered_at=answered_at, instance=instance)
+                .on_conflict_do_nothing(index_elements=[Call.uniqueid]))
 
     async def append(self, uniqueid: str, events: Sequence[JourneyEvent], first_seq: int) -> None:
         """Write journey events numbered from `first_seq` while the call goes on (the call must
@@ -148,23 +145,25 @@ class CallLog:
             if contact_type is not None
             else None
         )
+        # Three statements when the call was started (an update, the rest of the journey
+        # replaced): the call's row and its events are never read back.
         async with self._db.sessionmaker() as session, session.begin():
-            row = await session.get(Call, uniqueid)
-            if row is None:
-                started = min([e.at for e in events], default=ended_at)
-                row = Call(uniqueid=uniqueid, caller=caller, started_at=started)
-                session.add(row)
-                written = 0
-            else:
+            updated = await session.execute(
+                update(Call).where(Call.uniqueid == uniqueid).values(
+                    outcome=result, queue=queue, ended_at=ended_at, contact_type=contact,
+                    account=func.coalesce(account, Call.account),
+                    language=func.coalesce(language, Call.language))
+                .execution_options(synchronize_session=False))
+            if getattr(updated, "rowcount", 0):
                 await session.execute(delete(CallEvent).where(
                     CallEvent.uniqueid == uniqueid, CallEvent.seq > written))
-            row.outcome = result
-            row.queue = queue
-            row.account = account or row.account
-            row.ended_at = ended_at
-            row.contact_type = contact
-            row.language = language or row.language
-            await session.flush()
+            else:  # `start` never got through: the record is made from what is known here
+                started = min([e.at for e in events], default=ended_at)
+                session.add(Call(uniqueid=uniqueid, caller=caller, started_at=started,
+                                 outcome=result, queue=queue, account=account,
+                                 ended_at=ended_at, contact_type=contact, language=language))
+                await session.flush()
+                written = 0
             if events[written:]:
                 await session.execute(
                     insert(CallEvent), _event_rows(uniqueid, events[written:], written + 1))

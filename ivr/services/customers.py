@@ -74,9 +74,22 @@ class Customers:
             row = await session.get(Customer, account)
             return customer_info(row) if row is not None else None
 
+    async def addresses(self) -> list[tuple[str, Language]]:
+        """Every distinct (address, language) on record: the addresses read back to callers,
+        rendered ahead by the server so that no caller waits for them."""
+        async with self._db.sessionmaker() as session:
+            rows = await session.execute(
+                select(Customer.address, Customer.language).distinct())
+            return [(address, Language(language)) for address, language in rows]
+
     async def verify_last4(self, account: str, digits: str) -> bool:
         """True when `digits` are the last four digits of the account's registered phone."""
         customer = await self.by_account(account)
-        if customer is None or len(digits) != 4 or not digits.isdigit():
-            return False
-        return hmac.compare_digest(customer.phone[-4:], digits)
+        return customer is not None and phone_ends_with(customer.phone, digits)
+
+
+def phone_ends_with(phone: str, digits: str) -> bool:
+    """True when `digits` are the last four digits of `phone` (compared in constant time)."""
+    if len(digits) != 4 or not digits.isdigit():
+        return False
+    return hmac.compare_digest(phone[-4:], digits)

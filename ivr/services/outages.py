@@ -203,11 +203,7 @@ class Outages:
         self, customer: CustomerInfo, now: datetime | None = None
     ) -> OutageInfo | None:
         """The current outage to link a repair report to: a transformer-level one first."""
-        active = (await self.affecting(customer, now)).active
-        for outage in active:
-            if customer.transformer in outage.transformers:
-                return outage
-        return active[0] if active else None
+        return outage_to_link(await self.affecting(customer, now), customer)
 
     async def get(self, outage_id: str) -> OutageInfo | None:
         async with self._db.sessionmaker() as session:
@@ -276,3 +272,12 @@ def _is_current(outage: OutageInfo, now: datetime) -> bool:
         and outage.starts_at <= now
         and (outage.restore_eta is None or outage.restore_eta > now)
     )
+
+
+def outage_to_link(report: OutageReport, customer: CustomerInfo) -> OutageInfo | None:
+    """Of the active outages in `report`, the one a repair report on `customer`'s premises
+    joins: a transformer-level one first."""
+    for outage in report.active:
+        if customer.transformer in outage.transformers:
+            return outage
+    return report.active[0] if report.active else None

@@ -229,8 +229,9 @@ class Tickets:
     async def _linkable(self, session: AsyncSession, outage_id: str | None) -> str | None:
         if outage_id is None:
             return None
-        outage = await session.get(Outage, outage_id)
-        if outage is None or outage.status == OutageStatus.RESTORED:
+        # Its status only: loading the outage would fetch its areas and transformers too.
+        status = await session.scalar(select(Outage.status).where(Outage.id == outage_id))
+        if status is None or status == OutageStatus.RESTORED:
             log.warning("work order not linked to outage %r: unknown or restored", outage_id)
             return None
         return outage_id

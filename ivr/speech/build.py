@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 
+from ivr.speech.joined import fragment_texts
 from ivr.speech.tts import CachingSynthesizer
 
 _FORMATTER = string.Formatter()
@@ -20,7 +21,8 @@ _FORMATTER = string.Formatter()
 class BuildResult:
     rendered: int = 0
     cached: int = 0
-    dynamic: int = 0  # prompts with {values}: rendered on demand during calls
+    dynamic: int = 0  # prompts with {values}: joined from fragments during calls
+    fragments: int = 0  # the fixed parts of those prompts and the words values are read in
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (language, name, error)
     removed: int = 0  # cached prompts found unfit (silent, clipped, half-written) and removed
     recorded: int = 0  # static prompts played from a studio recording (recordings.py)
@@ -48,6 +50,7 @@ async def build_prompts(
     on_done: Callable[[str, str], None] | None = None,
     concurrency: int = 4,
     recordings: Mapping[tuple[str, str], Path] | None = None,
+    fragments: bool = True,
 ) -> BuildResult:
     """Render every static prompt not yet in the cache (or cached unfit); a failure is counted,
     not fatal: the caller reports `result.failed`.
@@ -58,6 +61,8 @@ async def build_prompts(
     voice for those prompts; a recording that cannot be used is reported in `failed` and the
     prompt is synthesized as usual.
     `on_done(language, name)` is called after each static prompt (for a progress bar).
+    `fragments`: also the fixed parts of prompts with values and the words values are read in
+    (joined.py), so that no caller waits for them.
     """
     result = BuildResult()
     result.removed = await synth.verify_cache()
@@ -93,8 +98,28 @@ async def build_prompts(
                 result.dynamic += 1
             else:
                 jobs.append(one(language, name, text))
+    if fragments:
+        jobs.extend(_fragment_jobs(prompts, synth, gate, result))
     await asyncio.gather(*jobs)
     return result
+
+
+def _fragment_jobs(prompts: Mapping[str, Mapping[str, str]], synth: CachingSynthesizer,
+                   gate: asyncio.Semaphore, result: BuildResult) -> list[Coroutine[Any, Any, None]]:
+    """Rendering the fragments prompts with values are joined from (joined.py)."""
+
+    async def fragment(language: str, text: str) -> None:
+        async with gate:
+            try:
+                if not await synth.is_cached(text, language):
+                    await synth.render(text, language)
+                result.fragments += 1
+            except Exception as exc:
+                result.failed.append((language, f"fragment ({len(text)} characters)", str(exc)))
+
+    static = {(language, text) for language, texts in prompts.items() for text in texts.values()}
+    return [fragment(language, text) for language, fragments in fragment_texts(prompts).items()
+            for text in sorted(fragments) if (language, text) not in static]
 
 
 def static_count(prompts: Mapping[str, Mapping[str, str]]) -> int:

@@ -30,39 +30,81 @@ class PromptCache:
         # Asterisk resolves relative names against its own sounds directory: hand it absolute ones.
         self.root = root.resolve()
         self._inflight: dict[Path, asyncio.Task[Path]] = {}
+        # Complete prompts, known in memory: read from disk once (the first lookup), then kept
+        # up to date by this process's renders and removals, so a call's prompt is found
+        # without a stat() per command. Another instance's renders are found on a miss.
+        self._known: set[Path] | None = None
+        self.disk_checks = 0  # lookups that went to disk (misses), for tests and benchmarks
 
     def base(self, language: str, key: str) -> Path:
         """The path without extension that STREAM FILE takes."""
         return self.root / language / key
 
-    @staticmethod
-    def remove(base: Path) -> None:
+    def remove(self, base: Path) -> None:
         """Delete a prompt's files, the `.wav` first so that no reader takes it as complete."""
+        if self._known is not None:
+            self._known.discard(base)
         for suffix in reversed(AUDIO_SUFFIXES):
             base.with_suffix(suffix).unlink(missing_ok=True)
 
-    @staticmethod
-    def is_complete(base: Path) -> bool:
+    def is_complete(self, base: Path) -> bool:
+        """Whether `base` is rendered: from memory; only a prompt not known yet is looked for
+        on disk (rendered by another instance sharing the directory, or never)."""
+        known = self._index()
+        if base in known:
+            return True
+        if self.on_disk(base):
+            known.add(base)
+            return True
+        return False
+
+    def known(self, base: Path) -> bool:
+        """Whether this process knows `base` is rendered (memory only, no disk access)."""
+        return base in self._index()
+
+    def on_disk(self, base: Path) -> bool:
+        self.disk_checks += 1
         return base.with_suffix(".wav").exists() and base.with_suffix(".txt").exists()
 
-    async def get_or_render(self, base: Path, render: Callable[[Path], Awaitable[None]]) -> Path:
+    def _index(self) -> set[Path]:
+        if self._known is None:
+            self._known = set()
+            for language_dir in (self.root.iterdir() if self.root.is_dir() else ()):
+                if not language_dir.is_dir():
+                    continue
+                names = {p.name for p in language_dir.iterdir()}
+                self._known.update(
+                    language_dir / name[:-4] for name in names
+                    if name.endswith(".wav") and not name.startswith(".")
+                    and f"{name[:-4]}.txt" in names)
+        return self._known
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    async def get_or_render(self, base: Path, render: Callable[[Path], Awaitable[None]],
+                            *, probe: bool = True) -> Path:
         """Return `base` once its files exist, calling `render(base)` at most once at a time.
 
         Concurrent requests for the same prompt share one rendering. A waiter that is cancelled
         (the caller hung up) does not cancel the rendering others may be waiting for.
+        `probe=False`: a prompt not known in memory is made without looking on disk first
+        (cheaper to make again than to look for: a joined one).
         """
-        if self.is_complete(base):
+        if self.known(base) or (probe and self.is_complete(base)):
             return base
         task = self._inflight.get(base)
         if task is None:
-            task = asyncio.create_task(self._render_once(base, render))
+            task = asyncio.create_task(self._render_once(base, render, probe))
             self._inflight[base] = task
             task.add_done_callback(lambda _: self._inflight.pop(base, None))
         return await asyncio.shield(task)
 
-    async def _render_once(self, base: Path, render: Callable[[Path], Awaitable[None]]) -> Path:
-        if not self.is_complete(base):  # another process may have finished it meanwhile
+    async def _render_once(self, base: Path, render: Callable[[Path], Awaitable[None]],
+                           probe: bool) -> Path:
+        if not (probe and self.on_disk(base)):  # another process may have finished it
             await render(base)
+        self._index().add(base)
         return base
 
 

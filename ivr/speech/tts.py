@@ -65,6 +65,7 @@ class Synthesizer(Protocol):
 
 
 class CachingSynthesizer(Synthesizer, Protocol):
+    cache: PromptCache
     # (language, text) -> why it could not be rendered, until it renders after all
     failures: dict[tuple[str, str], str]
 

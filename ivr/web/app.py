@@ -41,6 +41,7 @@ class HealthSource:
     prompts_failed: Callable[[], list[str]] = list  # prompts that could not be rendered
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests move it to 1 December
     loop_lag_ms: Callable[[], float | None] = lambda: None  # worst event-loop lag of late
+    db_statements: Callable[[], int] = lambda: 0  # SQL statements sent since the start
 
 
 HEALTH_KEY = web.AppKey("health", HealthSource)
@@ -67,6 +68,7 @@ async def get_health(request: web.Request) -> web.Response:
         "flows_reload_problems": [str(p) for p in flows_error.problems] if flows_error else [],
         "live_calls": source.live_calls(),
         "loop_lag_ms": source.loop_lag_ms(),
+        "database_statements": source.db_statements(),
         "ami": {None: "not configured", True: "up", False: "down"}[source.ami_up()],
         "prompts_failed": source.prompts_failed(),
         "warnings": warnings,

@@ -51,5 +51,9 @@ async def test_unrenderable_ticket_number_is_said_by_the_pbx(
     assert said_by_pbx == [("SayAlpha", ticket.number.replace("-", ""))]
     assert t.prompts[-1] == ZH["goodbye"]  # the call goes on
     failed = hotline.prompts_failed()
+    # The sentence's fixed part failed when the fragments were built at start, and again in
+    # the call; neither names the caller's work-order number.
     assert failed == ["zh-CN: a prompt with call values: audio unfit after 3 attempts: "
-                      "0.00 s of audio"]  # the caller's work-order number is not shown
+                      "0.00 s of audio",
+                      "zh-CN: fragment (12 characters): audio unfit after 3 attempts: "
+                      "0.00 s of audio"]

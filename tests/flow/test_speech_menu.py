@@ -5,6 +5,7 @@ pocketsphinx recogniser (English) deciding, and the journey written to the datab
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -19,6 +20,7 @@ from ivr.flow.flowset import load_flow_set
 from ivr.flow.nodes.menu import MenuNode
 from ivr.flow.problems import FlowConfigError
 from ivr.pbxsim.call import simulate_call
+from ivr.pbxsim.config import PbxConfig
 from ivr.pbxsim.transcript import CallTranscript
 from ivr.services.calls import CallRecord
 from ivr.speech.asr import normalise
@@ -148,6 +150,28 @@ async def test_two_answers_not_understood_fall_back_to_the_keypad_menu(
     assert events(record, "speech_fallback") == [{"prompt": "main_menu_speech", "tries": 2}]
     assert flows_entered(record)[:2] == ["hotline", "feedback"]
     assert leftover_audio(tmp_path) == []
+
+
+@pytest.mark.usefixtures("english_customer")
+async def test_missing_recording_is_no_answer_logged_at_info(
+        hotline: Hotline, journey: Journey, caplog: pytest.LogCaptureFixture) -> None:
+    """Asterisk wrote no file for the spoken answers: each is "no answer", the caller is asked
+    again, then gets the keypad menu; logged at INFO with the call's id, no traceback."""
+    caplog.set_level(logging.INFO)
+    t = await simulate_call("127.0.0.1", hotline.agi_port, caller=CALLER,
+                            responses=["say:repair", "say:repair", "2", "h"],
+                            config=PbxConfig(recordings_shared=False))
+    assert prompts(t)[1:6] == [EN["main_menu_speech"], EN["speech_not_understood"],
+                              EN["main_menu_speech"], EN["speech_not_understood"], EN["main_menu"]]
+    record = await journey(t)
+    assert [(h["text"], h["option"]) for h in events(record, "recognition")] == [("", None)] * 2
+    assert not events(record, "speech_error")
+    assert flows_entered(record)[:2] == ["hotline", "repair"]
+    notes = [r for r in caplog.records if "no recording" in r.getMessage()]
+    assert len(notes) == 2
+    assert all(r.levelno == logging.INFO and r.exc_info is None for r in notes)
+    assert all(t.uniqueid in r.getMessage() for r in notes)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 # --- low confidence: confirmed with a key ---------------------------------------------------

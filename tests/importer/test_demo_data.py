@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from ivr.cli.main import cli
 from ivr.db.enums import OutageKind
 from ivr.db.session import Database
-from ivr.importer.demo import load_demo
+from ivr.importer.demo import demo_phone, load_demo
 from ivr.services.bills import Bills
 from ivr.services.customers import Customers
 from ivr.services.outages import Outages
@@ -55,6 +55,20 @@ async def test_demo_describes_the_present_whenever_loaded(db: Database, now: dat
     assert key is not None and key.key_customer and key.manager_phone
     english = await customers.by_phone("+442079460123")
     assert english is not None and english.language == "en-US"
+
+
+async def test_generated_customers_are_each_a_different_caller(db: Database) -> None:
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+    results = await load_demo(db, DEMO, now, extra_customers=250)
+    assert results["customers"].inserted == 280
+    customers = Customers(db)
+    found = [await customers.by_phone(demo_phone(i)) for i in (0, 1, 137, 249)]
+    assert all(c is not None for c in found)
+    assert len({c.address for c in found if c}) == 4  # each their own address to read back
+    assert len({address for address, _ in await customers.addresses()}) == 280
+    summary = await Bills(db).summary(found[2].account if found[2] else "")
+    assert summary.last_bill is not None and summary.last_bill.period == "2026-11"
+    assert await customers.by_phone(demo_phone(250)) is None
 
 
 def test_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

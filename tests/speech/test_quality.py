@@ -184,8 +184,8 @@ def test_prompts_build_lists_each_failure_and_exits_non_zero(
     monkeypatch.setenv("IVR_PROMPTS_DIR", str(prompts))
     result = CliRunner().invoke(cli, ["prompts", "build", "--workers", "1"])
     assert result.exit_code == 1
-    assert "1 rendered, 0 cached, 0 dynamic (rendered during calls), 0 recorded, 2 failed" in (
-        result.output)
+    assert ("1 rendered, 0 cached, 0 dynamic (joined during calls from 0 fragments), "
+            "0 recorded, 2 failed") in result.output
     assert f"{prompts / 'fr-FR.yaml'}: bye: no voice for language 'fr-FR'" in result.output
     assert f"{prompts / 'fr-FR.yaml'}: hello: no voice" in result.output
     assert "2 prompt(s) could not be rendered" in result.output

@@ -41,7 +41,8 @@ async def test_recording_replaces_tts_in_the_pbx_formats(tmp_path: Path) -> None
     source = record(prompts / "recordings" / "en-US" / "goodbye.wav", seconds=2.5, rate=44100)
     texts = load_prompt_texts(prompts)
     async with EspeakSynthesizer(tmp_path / "cache") as synth:
-        result = await build_prompts(texts, synth, recordings=find_recordings(prompts))
+        result = await build_prompts(texts, synth, recordings=find_recordings(prompts),
+                                     fragments=False)
         assert (result.recorded, result.rendered, result.failed) == (1, 1, [])
         base = await synth.render("Thank you for calling. Goodbye.", "en-US")
         assert base.name.startswith("rec-") and synth.rendered == 1  # only "Hello." was TTS
@@ -54,7 +55,8 @@ async def test_recording_replaces_tts_in_the_pbx_formats(tmp_path: Path) -> None
         assert not hello.name.startswith("rec-")
         # a new take is converted anew; the next build finds it cached
         record(source, seconds=1.5)
-        again = await build_prompts(texts, synth, recordings=find_recordings(prompts))
+        again = await build_prompts(texts, synth, recordings=find_recordings(prompts),
+                                    fragments=False)
         assert (again.recorded, again.rendered, again.cached) == (1, 0, 1)
         newer = await synth.render("Thank you for calling. Goodbye.", "en-US")
         assert newer != base and round(measure_wav(newer.with_suffix(".wav")).seconds, 1) == 1.5

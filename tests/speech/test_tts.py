@@ -113,13 +113,13 @@ async def test_build_renders_static_prompts_once_and_skips_dynamic(tmp_path: Pat
     done: list[tuple[str, str]] = []
     async with EspeakSynthesizer(tmp_path / "cache", workers=2) as synth:
         first = await build_prompts(
-            texts, synth, on_done=lambda lang, name: done.append((lang, name)))
+            texts, synth, on_done=lambda lang, name: done.append((lang, name)), fragments=False)
         assert (first.rendered, first.cached, first.dynamic, first.failed) == (4, 0, 2, [])
         assert sorted(done) == [("en-US", "bye"), ("en-US", "greeting"),
                                 ("zh-CN", "bye"), ("zh-CN", "greeting")]
         texts["en-US"]["bye"] = "Goodbye, and thank you."
-        second = await build_prompts(texts, synth)
+        second = await build_prompts(texts, synth, fragments=False)
         assert (second.rendered, second.cached, second.dynamic) == (1, 3, 2)
         texts["fr-FR"] = {"hello": "Bonjour"}
-        third = await build_prompts(texts, synth)
+        third = await build_prompts(texts, synth, fragments=False)
         assert third.failed == [("fr-FR", "hello", "no voice for language 'fr-FR'")]

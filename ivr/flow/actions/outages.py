@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from ivr.db.enums import OutageKind
 from ivr.flow.actions.base import Action
 from ivr.flow.spoken_time import spoken_when
-from ivr.services.outages import OutageInfo
+from ivr.services.customers import CustomerInfo
+from ivr.services.outages import OutageInfo, OutageReport
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
@@ -42,6 +43,14 @@ def spoken_outage(ctx: CallContext, outage: OutageInfo, today: date) -> dict[str
     return values
 
 
+async def outage_report(ctx: CallContext, customer: CustomerInfo) -> OutageReport:
+    """The outages affecting `customer`'s premises now, asked once per call (and shared between
+    calls for a moment in a storm: CachedOutages)."""
+    report: OutageReport = await ctx.once(
+        ("outages", customer.account), lambda: ctx.services.outages.affecting(customer))
+    return report
+
+
 async def find_outages(ctx: CallContext) -> str:
     """Active outages covering the premises, and planned ones starting within seven days.
 
@@ -53,7 +62,7 @@ async def find_outages(ctx: CallContext) -> str:
     customer = ctx.customer
     if customer is None:
         raise LookupError("find_outages needs an identified customer")
-    report = await ctx.services.outages.affecting(customer)  # now; cached in a storm
+    report = await outage_report(ctx, customer)
     today = datetime.now(ctx.tz).date()
     lists: dict[str, list[dict[str, Any]]] = {name: [] for name in _LISTS}
     for outage in report.active:

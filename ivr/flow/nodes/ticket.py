@@ -14,8 +14,10 @@ from pydantic import Field
 
 from ivr.asterisk_names import PRIORITY_EMERGENCY, PRIORITY_NORMAL
 from ivr.db.enums import TicketType
+from ivr.flow.actions.outages import outage_report
 from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel, placeholders
+from ivr.services.outages import outage_to_link
 from ivr.services.pending_tickets import TicketRequest
 from ivr.services.tickets import TicketInfo
 
@@ -107,7 +109,7 @@ async def _open(node: TicketNode, ctx: CallContext) -> tuple[TicketInfo, str | N
     outage_id = None
     if node.link_outage and customer is not None:
         # A report on premises already covered by a known outage joins it, not a new dispatch.
-        outage = await ctx.services.outages.find_active_for(customer)
+        outage = outage_to_link(await outage_report(ctx, customer), customer)
         outage_id = outage.id if outage is not None else None
     description = string.Formatter().vformat(node.description, (), _Blank(ctx.vars))
     callback = str(ctx.vars.get(node.callback) or "") if node.callback else ""

@@ -1,0 +1,248 @@
+"""Sentences with values, joined from pre-rendered fragments instead of synthesized per caller.
+
+A prompt such as "您的账户当前欠费{balance:money}。" is spoken as its fixed parts (rendered once,
+by `ivr prompts build`) and the words of its values, each read from a closed vocabulary of
+fragments ("三", "百", "元"; "forty-two", "yuan", "November") rendered ahead too. Joining is a
+few milliseconds of in-process WAV work, so no caller waits for the speech engine whatever
+their figures are. This is how IVRs have always read values; see README.md for what it costs in
+naturalness and why it is taken.
+
+Each fragment is a normal cached prompt (same engine, voice, rate, -3 dBFS normalisation), so
+levels and sample rates match. Its leading and trailing silence is trimmed once and the PCM kept
+in memory; fixed gaps are put back between words (short), between a sentence's parts
+(a breath) and at commas (a pause). The joined files are cached by what they are made of: the
+same customer's sentence again is found, not joined again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import os
+import string
+import wave
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ivr.speech.prompt_cache import PromptCache
+
+log = logging.getLogger(__name__)
+
+RATES = {".wav": 8000, ".wav16": 16000}
+WORD_GAP_MS = {"zh-CN": 15, "en-US": 40}  # between the words of one value
+PART_GAP_MS = 90  # between a sentence's fixed part and a value
+PAUSE_MS = 250  # a comma: between the groups of a number read digit by digit
+TRIM_LEVEL = 400  # |sample| below this (about -38 dBFS) at a fragment's ends is silence
+KEEP_MS = 8  # of that silence kept at each end, so no word starts with a click
+PAUSES = frozenset("，,、；;")
+JOINED_PREFIX = "j-"
+_FORMATTER = string.Formatter()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a sentence: fixed text, a value to read in fragments, or free text."""
+
+    text: str
+    kind: str  # "fixed", "text" (spoken whole: an address, a name) or a value kind
+    field: str | None = None  # the placeholder it fills
+
+
+class FragmentSynth(Protocol):
+    cache: PromptCache
+
+    async def render(self, text: str, language: str) -> Path: ...
+
+    async def is_cached(self, text: str, language: str) -> bool: ...
+
+
+def value_words(text: str, language: str) -> list[str]:
+    """The fragments a value's reading is said in; "," marks a pause."""
+    words: list[str] = []
+    if language.startswith("zh"):
+        for char in text:
+            if char in PAUSES:
+                words.append(",")
+            elif not char.isspace():
+                words.append(char)
+        return words
+    for token in text.split():
+        pause = token[-1] in PAUSES
+        token = token.rstrip("".join(PAUSES))
+        if token:
+            words.append(token)
+        if pause:
+            words.append(",")
+    return words
+
+
+def vocabulary(language: str) -> set[str]:
+    """The fragments values are read in, rendered ahead by `ivr prompts build`."""
+    letters = {chr(c) for c in range(ord("A"), ord("Z") + 1)}
+    if language.startswith("zh"):
+        return letters | set("零幺一二三四五六七八九十百千万亿〇两元角分点整年月日负小时钟秒")
+    from num2words import num2words
+
+    from ivr.speech.say_en import _MONTHS
+
+    words = {str(num2words(n)) for n in range(100)}
+    words |= {str(num2words(n, to="ordinal")) for n in range(1, 32)}
+    words |= set(_MONTHS) | letters
+    words |= {"hundred", "thousand", "million", "billion", "point", "minus", "yuan", "fen",
+              "and", "a.m.", "p.m.", "oh", "noon", "midnight", "at", "hour", "hours",
+              "minute", "minutes", "second", "seconds"}
+    return words
+
+
+def fragment_texts(prompts: Mapping[str, Mapping[str, str]]) -> dict[str, set[str]]:
+    """Every fragment a language needs: its value vocabulary and the fixed parts of its
+    prompts with values ({language: {name: text}}); none for a language without such prompts."""
+    found: dict[str, set[str]] = {}
+    for language, texts in prompts.items():
+        fixed = list(_fixed_parts(texts.values()))
+        if fixed:
+            found[language] = vocabulary(language) | set(fixed)
+    return found
+
+
+def _fixed_parts(texts: Iterable[str]) -> Iterable[str]:
+    for text in texts:
+        try:
+            pieces = list(_FORMATTER.parse(text))
+        except ValueError:
+            continue  # reported by the prompt catalog's own checks
+        if any(field is not None for _, field, _, _ in pieces):
+            yield from (literal for literal, _, _, _ in pieces if speakable(literal))
+
+
+def speakable(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+class Joiner:
+    """Joins fragments into one prompt file in the synthesizer's cache."""
+
+    def __init__(self, synth: FragmentSynth) -> None:
+        self.synth = synth
+        self.cache = synth.cache
+        self._pcm: dict[tuple[Path, str], bytes] = {}  # trimmed fragment audio, by file
+        self.joined = 0  # sentences joined (not found in the cache), for tests and benchmarks
+        self._ahead: dict[tuple[str, str], asyncio.Task[bool]] = {}
+        # (language, word) -> its fragment's file: a value's thirty words cost thirty dict
+        # lookups, not thirty cache keys (a sha256 each) and path lookups
+        self._fragments: dict[tuple[str, str], Path] = {}
+
+    async def fragment(self, word: str, language: str) -> Path:
+        """The rendered fragment for `word` (rendered now if it never was)."""
+        path = self._fragments.get((language, word))
+        if path is None or not self.cache.known(path):
+            path = await self.synth.render(word, language)
+            self._fragments[(language, word)] = path
+        return path
+
+    async def ready(self, text: str, language: str) -> bool:
+        """Whether free text (an address) is rendered and can be joined without a wait."""
+        return await self.synth.is_cached(text, language)
+
+    def render_ahead(self, text: str, language: str) -> asyncio.Task[bool]:
+        """Render free text in the background (True once rendered); a caller who stops
+        waiting for it does not stop it: the next call needing it finds it."""
+        key = (language, text)
+        task = self._ahead.get(key)
+        if task is None:
+            task = asyncio.create_task(self._render_quietly(text, language))
+            self._ahead[key] = task
+            task.add_done_callback(lambda _: self._ahead.pop(key, None))
+        return task
+
+    async def _render_quietly(self, text: str, language: str) -> bool:
+        try:
+            await self.synth.render(text, language)
+            return True
+        except Exception as exc:  # logged by length only: the words may be a caller's address
+            log.warning("free text (%d characters) not rendered ahead: %s", len(text), exc)
+            return False
+
+    async def render(self, parts: list[Part], text: str, language: str) -> Path:
+        """The prompt `text`, spoken as `parts`; free-text parts are rendered whole (cached)."""
+        plan: list[Path | int] = []  # fragment files and gaps in milliseconds
+        for part in parts:
+            if part.kind in ("fixed", "text"):  # said whole, as rendered
+                words = [part.text] if speakable(part.text) else []
+                gap = PART_GAP_MS
+            else:
+                words = value_words(part.text, language)
+                gap = WORD_GAP_MS.get(language, 40)
+            if plan and words:
+                plan.append(PART_GAP_MS)
+            for i, word in enumerate(words):
+                if word == ",":
+                    plan.append(PAUSE_MS)
+                    continue
+                if i and words[i - 1] != ",":
+                    plan.append(gap)
+                plan.append(await self.fragment(word, language))
+        key = hashlib.sha256(repr((language, text, plan)).encode()).hexdigest()[:32]
+        base = self.cache.base(language, JOINED_PREFIX + key)
+        return await self.cache.get_or_render(
+            base, lambda b: self._write(b, plan, text), probe=False)
+
+    async def _write(self, base: Path, plan: list[Path | int], text: str) -> None:
+        for item in plan:
+            if isinstance(item, Path):
+                for suffix in RATES:
+                    if (item, suffix) not in self._pcm:
+                        self._pcm[(item, suffix)] = await asyncio.to_thread(
+                            _trimmed, item.with_suffix(suffix), RATES[suffix])
+        # the pieces, written one after another: no copy of a whole sentence in memory
+        audio = {suffix: [self._pcm[(item, suffix)] if isinstance(item, Path) else
+                          _silence(rate, item) for item in plan]
+                 for suffix, rate in RATES.items()}
+        await asyncio.to_thread(_publish, base, audio, text)
+        self.joined += 1
+
+
+def _trimmed(path: Path, rate: int) -> bytes:
+    with wave.open(str(path), "rb") as wav:
+        if wav.getframerate() != rate or wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+            raise ValueError(f"{path}: expected {rate} Hz 16-bit mono")
+        pcm = wav.readframes(wav.getnframes())
+    samples = memoryview(pcm).cast("h")
+    first = next((i for i in range(len(samples)) if abs(samples[i]) >= TRIM_LEVEL), None)
+    if first is None:
+        return b""
+    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) >= TRIM_LEVEL)
+    keep = rate * KEEP_MS // 1000
+    start, end = max(0, first - keep), min(len(samples), last + 1 + keep)
+    return pcm[start * 2:end * 2]
+
+
+@functools.cache
+def _silence(rate: int, ms: int) -> bytes:
+    return b"\0\0" * (rate * ms // 1000)
+
+
+def _publish(base: Path, audio: Mapping[str, list[bytes]], text: str) -> None:
+    """Write the joined prompt, `.wav` last. No fsync: it is made again from its fragments."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    tag = f".{os.getpid()}.{os.urandom(4).hex()}"
+    written: list[tuple[Path, Path]] = []
+    for suffix, pieces in audio.items():
+        tmp = base.with_name(f".{base.name}{tag}{suffix}")
+        with wave.open(str(tmp), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATES[suffix])
+            out.setnframes(sum(map(len, pieces)) // 2)  # the header written once, exact
+            for piece in pieces:
+                out.writeframesraw(piece)
+        written.append((tmp, base.with_suffix(suffix)))
+    txt = base.with_name(f".{base.name}{tag}.txt")
+    txt.write_text(text + "\n", encoding="utf-8")
+    os.replace(txt, base.with_suffix(".txt"))
+    for tmp, final in sorted(written, key=lambda w: w[1].suffix == ".wav"):
+        os.replace(tmp, final)

@@ -1,0 +1,106 @@
+"""How many SQL statements the common calls cost, counted on the hotline's own engine.
+
+Each path is one call through the FastAGI server driven by the PBX simulator, on SQLite and on
+PostgreSQL. The budgets are the counts in README.md ("What a call costs the database"); a
+change that makes a path ask the database more often fails here and must say why there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from ivr.app import Hotline, start_hotline
+from ivr.db.session import Database
+from ivr.pbxsim.call import simulate_call
+from ivr.services.calls import CallLog, CallRecord
+from ivr.speech.tts import SilentSynthesizer
+from tests.conftest import CustomerFactory
+from tests.hotline import CALLER, add_bills, add_outage, hotline_settings
+
+# path: (caller's keys, whether the premises have an outage, statements)
+BUDGETS: dict[str, tuple[tuple[str, ...], bool, int]] = {
+    # caller id lookup 1, outage check 1 (nothing found), call start 1, call end 3
+    "identification": (("h",), False, 6),
+    # as above, the outage check 3 (the outages, their areas, their transformers)
+    "outage check": (("h",), True, 8),
+    # and the bill 1
+    "bill query": (("3", "h"), True, 9),
+    # "1 to hear it again": served from what the call already holds
+    "bill query, heard twice": (("3", "1", "h"), True, 9),
+    # the work order: its number 1, the outage it joins checked 1, the order and its first
+    # event 2, the journey so far stored before the caller hears the number 1
+    "repair report": (("2", "1", "1", "h"), True, 13),
+}
+
+
+@pytest.fixture
+async def hotline(db: Database, database_url: str, tmp_path: Path) -> AsyncIterator[Hotline]:
+    settings = hotline_settings(database_url, tmp_path)
+    running = await start_hotline(
+        settings, synth=SilentSynthesizer(settings.prompt_cache_dir), watch=False)
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+@contextmanager
+def counted(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split())[:90])
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+async def finished(db: Database, uniqueid: str) -> CallRecord:
+    for _ in range(200):
+        record = await CallLog(db).get(uniqueid)
+        if record is not None and record.outcome is not None:
+            return record
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"call {uniqueid} never finished")
+
+
+@pytest.mark.parametrize("path", list(BUDGETS))
+async def test_statements_per_path(hotline: Hotline, db: Database, add_customer: CustomerFactory,
+                                   path: str) -> None:
+    keys, outage, budget = BUDGETS[path]
+    await add_customer()
+    await add_bills(db)
+    if outage:
+        await add_outage(db)
+    with counted(hotline.db) as statements:
+        t = await simulate_call("127.0.0.1", hotline.agi_port, caller=CALLER, responses=keys)
+        record = await finished(db, t.uniqueid)
+    assert record.outcome == "caller_hung_up"
+    assert len(statements) == budget, "\n".join(statements)
+
+
+async def test_prompts_found_in_memory_not_on_disk(hotline: Hotline, db: Database,
+                                                   add_customer: CustomerFactory) -> None:
+    """The first call renders its prompts; the same call again finds every one in the cache's
+    index, without looking on disk."""
+    await add_customer()
+    await add_bills(db)
+    cache = hotline.synth.cache
+    first = await simulate_call("127.0.0.1", hotline.agi_port, caller=CALLER,
+                                responses=("3", "h"))
+    checks = cache.disk_checks
+    again = await simulate_call("127.0.0.1", hotline.agi_port, caller=CALLER,
+                                responses=("3", "h"))
+    assert again.prompts == first.prompts and len(again.prompts) >= 4
+    assert cache.disk_checks == checks
