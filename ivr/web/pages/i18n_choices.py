@@ -15,6 +15,7 @@ CHOICES: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     "type_application": ("业务受理", "Service application"),
     "type_meter_check": ("计量校验", "Meter check"),
     "type_reading_dispute": ("抄表异常", "Reading dispute"),
+    "type_escalation": ("回访升级", "Follow-up escalation"),
     # work-order states
     "ticket_open": ("待处理", "Open"),
     "ticket_in_progress": ("处理中", "In progress"),
