@@ -66,6 +66,32 @@ class SimulatedAsterisk:
         return {"Event": "QueueCallerJoin", "Privilege": "agent,all", **live.snapshot(),
                 "Queue": queue, "Position": str(len(waiting)), "Count": str(len(waiting))}
 
+    def follow(self, event: Mapping[str, str]) -> None:
+        """Keep the live channels and queue callers in step with an event sent as it was
+        recorded (`AmiSimulator.replay`): a channel a replayed call opened is alive until its
+        Hangup, so `CoreShowChannels` after a drop lists it as Asterisk would."""
+        name, uid = event.get("Event", ""), event.get("Uniqueid", "")
+        if not uid:
+            return
+        if name == "Newchannel" and uid not in self.channels:
+            self.channels[uid] = LiveChannel(
+                uid, event.get("Channel", ""), event.get("CallerIDNum", ""),
+                context=event.get("Context", INBOUND_CONTEXT), exten=event.get("Exten", "s"),
+                state=event.get("ChannelStateDesc", "Ring"), created=time.time())
+        elif name == "QueueCallerJoin" and uid in self.channels:
+            live = self.channels[uid]
+            queue = event.get("Queue", "")
+            if all(c.uniqueid != uid for c in self.waiting.get(queue, [])):
+                self.waiting.setdefault(queue, []).append(
+                    QueueCaller(queue, uid, live.channel, live.caller, time.time()))
+        elif name in ("QueueCallerLeave", "QueueCallerAbandon"):
+            queue = event.get("Queue", "")
+            self.waiting[queue] = [c for c in self.waiting.get(queue, []) if c.uniqueid != uid]
+        elif name == "Hangup":
+            self.channels.pop(uid, None)
+            for queue, callers in self.waiting.items():
+                self.waiting[queue] = [c for c in callers if c.uniqueid != uid]
+
     def hangs_up(self, uniqueid: str) -> list[dict[str, str]]:
         """The channel goes: QueueCallerAbandon if it was waiting, then Hangup."""
         live = self.channels.pop(uniqueid)

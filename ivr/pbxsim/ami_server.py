@@ -130,6 +130,7 @@ class AmiSimulator:
                 return sent
             for session in self._listeners():
                 session.writer.write(data)
+            self.pbx.follow(message)
             sent += 1
         for session in self._listeners():
             with contextlib.suppress(ConnectionError):

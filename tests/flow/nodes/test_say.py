@@ -13,7 +13,7 @@ from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during, press
 from ivr.services.hotline_services import HotlineServices
 from tests.flow.nodes.factory import ZH, events, make_context, prompts_heard, shipped_node
 
-GREETING = shipped_node("hotline", "greeting", SayNode)  # keys {"9": english}, next known_caller
+GREETING = shipped_node("hotline", "greeting", SayNode)  # keys 9 and 8, next announce_check
 OUTAGES = shipped_node("hotline", "outage_announce", SayNode)  # for_each outages_active
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -21,7 +21,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 async def test_plays_the_prompt_and_goes_on(services: HotlineServices) -> None:
     channel = MemoryChannel()
     ctx = make_context(channel, services=services)
-    assert await say.run(GREETING, ctx) == "known_caller"
+    assert await say.run(GREETING, ctx) == "announce_check"
     assert channel.verbs() == ["STREAM FILE"]
     assert channel.commands[0].args[1] == "98"  # only the listed keys interrupt
     assert channel.played == [f"/tts/zh-CN/{ZH['greeting']}"]
@@ -40,7 +40,7 @@ async def test_listed_key_during_the_prompt_leaves_by_its_target(
 async def test_other_key_during_the_prompt_is_ignored(services: HotlineServices) -> None:
     channel = MemoryChannel(during=[press("5", during=ZH["greeting"])])
     ctx = make_context(channel, services=services)
-    assert await say.run(GREETING, ctx) == "known_caller"
+    assert await say.run(GREETING, ctx) == "announce_check"
     assert events(ctx, "key") == []
 
 
@@ -48,7 +48,7 @@ async def test_scripted_answer_for_a_later_question_waits(services: HotlineServi
     # The caller who will press 1 at the menu lets the greeting play to its end.
     channel = MemoryChannel(["1"])
     ctx = make_context(channel, services=services)
-    assert await say.run(GREETING, ctx) == "known_caller"
+    assert await say.run(GREETING, ctx) == "announce_check"
     assert channel.responses_left == 1
 
 
