@@ -23,13 +23,15 @@ class SpeechLanguage:
     # Seconds a spoken unit takes at the hotline's rate, for the length check of a rendering.
     seconds_per_latin: float
     seconds_per_digit: float
+    list_separator: str = ", "  # between the items of a spoken list (areas, transformers)
 
 
 SPEECH_LANGUAGES: Mapping[Language, SpeechLanguage] = {
     # `cmn-latn-pinyin`, not `cmn`: espeak-ng turns characters into tone-numbered pinyin, and
     # the plain `cmn` voice then reads those tone digits as English numbers ("ni two hao three").
     Language.ZH_CN: SpeechLanguage("cmn-latn-pinyin", say_zh, "IVR_VOSK_MODEL_ZH_CN", "zh",
-                                   seconds_per_latin=0.08, seconds_per_digit=0.25),
+                                   seconds_per_latin=0.08, seconds_per_digit=0.25,
+                                   list_separator="、"),
     Language.EN_US: SpeechLanguage("en-us", say_en, "IVR_VOSK_MODEL_EN_US", "en",
                                    seconds_per_latin=0.07, seconds_per_digit=0.3),
 }

@@ -11,6 +11,7 @@ from ivr.flow.actions.base import Action
 from ivr.flow.actions.outages import spoken_outage
 from ivr.services.outbound import ATTEMPT_VARIABLE
 from ivr.services.survey_calls import OutboundTarget
+from ivr.speech.languages import speech_language
 
 if TYPE_CHECKING:
     from ivr.flow.context import CallContext
@@ -124,9 +125,7 @@ async def notice_details(ctx: CallContext) -> str:
         return "gone"
     today = datetime.now(ctx.tz).date()
     values = spoken_outage(ctx, outage, today)
-    separator = ctx.flows.prompts.render("notice_list_separator", ctx.language, {})
-    if separator.isascii():  # prompts are stripped: ", " comes back as ","
-        separator += " "
+    separator = speech_language(ctx.language).list_separator
     values["where_said"] = separator.join((*outage.areas, *outage.transformers))
     ctx.vars.update(values)
     ctx.record("lookup", what="notice", outage=outage.id, kind=outage.kind.value)
