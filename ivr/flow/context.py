@@ -133,9 +133,15 @@ class CallContext:
             text = catalog.render(name, self.language, values)
             path = await self.synth.render(text, self.language)
         else:
-            name, parts = await self._spoken_variant(joiner, name, values)
-            text = "".join(part.text for part in parts)  # the words, read once
-            path = await joiner.render(parts, text, self.language)
+            whole = catalog.render(name, self.language, values)
+            if await joiner.ready(whole, self.language):
+                # Rendered whole ahead of the call (an emergency announcement when it was
+                # switched on): the whole sentence sounds better than joined parts.
+                text, path = whole, await self.synth.render(whole, self.language)
+            else:
+                name, parts = await self._spoken_variant(joiner, name, values)
+                text = "".join(part.text for part in parts)  # the words, read once
+                path = await joiner.render(parts, text, self.language)
         self.record("prompt", name=name, text=text)
         return str(path)
 
