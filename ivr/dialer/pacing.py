@@ -78,16 +78,17 @@ class Pacer:
     def finished(self) -> None:
         self.in_flight = max(0, self.in_flight - 1)
 
-    def wait_hint(self) -> float:
+    def wait_hint(self, need: int = 1) -> float:
+        """How long until `need` calls may start (by the rate; a full set of channels frees
+        on a result, so that is polled briefly)."""
         now = self._clock()
         self._prune(now)
         if self.in_flight >= self.pacing.channels:
             return 0.05  # a channel frees on a result; poll briefly
-        if not self._starts:
+        over = len(self._starts) - (self._limit - need)  # starts that must leave the span
+        if over <= 0:
             return 0.0
-        if len(self._starts) < self._limit:
-            return 0.0
-        return max(0.0, self._starts[0] + self._span - now)
+        return max(0.0, self._starts[min(over, len(self._starts)) - 1] + self._span - now)
 
 
 class SendGate:

@@ -43,6 +43,12 @@ class _Running:
     gate: SendGate
     in_flight: set[str] = field(default_factory=set)
 
+    @property
+    def batch(self) -> int:
+        """How many targets to claim together: a tenth of a second's calls (one transaction
+        for several attempts, not one each); the send gate still spaces their Originates."""
+        return max(1, int(self.rules.pacing.per_second // 10))
+
 
 class Dialer:
     def __init__(
@@ -58,7 +64,9 @@ class Dialer:
         poll_seconds: float = 0.2,
         action_timeout: float = 10.0,
         max_call_seconds: float = 1800.0,
+        result_linger: float = 0.05,
     ) -> None:
+        self._linger = result_linger
         self._max_call = max_call_seconds
         self.store = store
         self._campaigns_service = campaigns
@@ -75,6 +83,7 @@ class Dialer:
         self._trunk = Pacer(Pacing(originator.max_channels, 100.0))
         self._trunk_gate = SendGate(self._trunk.rate)
         self._wake = asyncio.Event()
+        self._answered = asyncio.Event()  # an answered result is waiting to be written
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: list[Result] = []  # results waiting to be written
         self._writer: asyncio.Task[None] | None = None
@@ -102,10 +111,14 @@ class Dialer:
                 # A database blip must not stop the dialer; the next step tries again.
                 log.exception("dialer %s: step failed", self.store.dialer)
             self._wake.clear()
-            hints = [r.pacer.wait_hint() for r in self._campaigns.values() if r.pacer.room() == 0]
+            hints = [r.pacer.wait_hint(need) for r in self._campaigns.values()
+                     if r.pacer.room() < (need := self._need(r))]
             wait = min([self._poll, *[h for h in hints if h > 0]])
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can lose a cancel that meets the
+            # wake-up, and the dialer would then never stop. It is also one task fewer a round.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     async def step(self) -> int:
         """One round: claim and originate what pacing allows now; returns calls started."""
@@ -121,7 +134,7 @@ class Dialer:
                 continue
             # Claim only what may start now: a claimed target is dialled at once.
             room = min(running.pacer.room(), self._trunk.room())
-            if room <= 0:
+            if room < self._need(running):
                 continue
             for claim in await self.store.claim([running.campaign_id], room, now):
                 running.pacer.try_start()
@@ -133,6 +146,13 @@ class Dialer:
                 task.add_done_callback(self._tasks.discard)
                 started += 1
         return started
+
+    def _need(self, running: _Running) -> int:
+        """The fewest calls worth claiming now: the campaign's batch, or fewer when only fewer
+        channels are free (then waiting for more would stall)."""
+        free = min(running.pacer.pacing.channels - running.pacer.in_flight,
+                   self._trunk.pacing.channels - self._trunk.in_flight)
+        return max(1, min(running.batch, free))
 
     async def _load_campaigns(self) -> None:
         rows = await self._campaigns_service.running()
@@ -184,12 +204,21 @@ class Dialer:
         # takes everything gathered while the previous batch was being written.
         self._pending.append(Result(outcome.action_id, outcome.result, outcome.uniqueid,
                                     outcome.cause))
+        if outcome.result == AttemptResult.ANSWERED:
+            self._answered.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_results())
             self._tasks.add(self._writer)
             self._writer.add_done_callback(self._tasks.discard)
 
     async def _write_results(self) -> None:
+        # A moment's wait gathers the results of several calls into one transaction; an
+        # answered call's result goes at once (its flow, soon running, needs it written).
+        if all(item.result != AttemptResult.ANSWERED for item in self._pending):
+            self._answered.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._linger):
+                    await self._answered.wait()
         while self._pending:
             batch, self._pending = self._pending, []
             try:
@@ -217,6 +246,11 @@ class Dialer:
             asyncio.get_running_loop().call_later(self._max_call, self.release, action_id)
         else:
             self.release(action_id)
+
+    @property
+    def in_flight(self) -> int:
+        """Attempts claimed whose result (or, answered, whose Hangup) has not come in."""
+        return len(self._owner)
 
     def release(self, action_id: str) -> None:
         """The attempt's channel is free again (its result is in, or the answered call ended)."""

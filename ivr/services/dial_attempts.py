@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
 
 from ivr.db.enums import AttemptResult, CampaignStatus, TargetState
 from ivr.db.models import Campaign, DialAttempt, DialTarget, DoNotCall
 from ivr.db.session import Database
+from ivr.db.types import UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -50,52 +51,93 @@ RetryPolicy = Callable[[dict[str, Any], AttemptResult, int], "timedelta | None"]
 
 
 class AttemptStore:
+    """The dialer's hot path is Core statements built once here (no ORM objects, SQLAlchemy's
+    compiled-statement cache hit every time) on a bare connection: what each attempt costs in
+    CPU is what sets how many one process can drive."""
+
     def __init__(self, db: Database, dialer: str, retry: RetryPolicy) -> None:
         self._db = db
         self.dialer = dialer[:100]
         self._retry = retry
+        targets, campaigns, attempts, dnc = (
+            cast(Table, m.__table__) for m in (DialTarget, Campaign, DialAttempt, DoNotCall))
+        # Due targets with their campaign's flow and caller id, and whether the number is on
+        # the do-not-call list (checked at the last moment before dialling), in one query.
+        claim = (
+            select(targets.c.id, targets.c.campaign_id, targets.c.number, targets.c.language,
+                   targets.c.attempts, campaigns.c.flow, campaigns.c.caller_id,
+                   dnc.c.number.label("blocked"))
+            .join(campaigns, campaigns.c.id == targets.c.campaign_id)
+            .outerjoin(dnc, dnc.c.number == targets.c.number)
+            .where(targets.c.state == TargetState.PENDING,
+                   targets.c.next_at <= bindparam("now"),
+                   targets.c.campaign_id.in_(bindparam("campaigns", expanding=True)),
+                   campaigns.c.status == CampaignStatus.RUNNING)
+            .order_by(targets.c.priority.desc(), targets.c.next_at, targets.c.id)
+            .limit(bindparam("limit"))
+        )
+        if db.dialect == "postgresql":
+            claim = claim.with_for_update(of=targets, skip_locked=True)
+        self._claim = claim
+        self._insert_attempt = insert(attempts).returning(
+            attempts.c.id, sort_by_parameter_order=True)
+        self._dialling = (
+            update(targets).where(targets.c.id == bindparam("tid"))
+            .values(state=TargetState.DIALLING, attempts=bindparam("n"),
+                    reason=bindparam("why")))
+        self._blocked = (
+            update(targets).where(targets.c.id == bindparam("tid"))
+            .values(state=TargetState.DO_NOT_CALL, ended_at=bindparam("at"),
+                    reason="on the do-not-call list"))
+        # An attempt changes only while it is `dialling`: a late or repeated response, or one
+        # resolved as lost meanwhile, changes nothing (RETURNING says whether it did).
+        self._result = (
+            update(attempts)
+            .where(attempts.c.action_id == bindparam("aid"),
+                   attempts.c.result == AttemptResult.DIALLING)
+            .values(result=bindparam("res"), uniqueid=bindparam("uid"),
+                    cause=bindparam("why"), ended_at=bindparam("at"))
+            .returning(attempts.c.target_id))
+        moved = (
+            select(targets.c.id, targets.c.state, targets.c.attempts, campaigns.c.rules)
+            .join(campaigns, campaigns.c.id == targets.c.campaign_id)
+            .where(targets.c.id.in_(bindparam("ids", expanding=True))))
+        if db.dialect == "postgresql":
+            moved = moved.with_for_update(of=targets)
+        self._moved = moved
+        self._advance_target = (
+            update(targets).where(targets.c.id == bindparam("tid"),
+                                  targets.c.state == TargetState.DIALLING)
+            # None keeps what is there: only a retry moves next_at, only an end sets ended_at.
+            .values(state=bindparam("st"),
+                    next_at=func.coalesce(bindparam("nat", type_=UtcDateTime), targets.c.next_at),
+                    ended_at=func.coalesce(bindparam("at", type_=UtcDateTime), targets.c.ended_at),
+                    reason=bindparam("why")))
 
     async def claim(self, campaign_ids: list[int], limit: int, now: datetime) -> list[Claim]:
         """Up to `limit` due targets of these (running, in-window) campaigns, key customers and
         older targets first, each with its attempt written and committed."""
         if not campaign_ids or limit <= 0:
             return []
-        query = (
-            select(DialTarget, Campaign.flow, Campaign.caller_id)
-            .join(Campaign, Campaign.id == DialTarget.campaign_id)
-            .where(DialTarget.state == TargetState.PENDING, DialTarget.next_at <= now,
-                   DialTarget.campaign_id.in_(campaign_ids),
-                   Campaign.status == CampaignStatus.RUNNING)
-            .order_by(DialTarget.priority.desc(), DialTarget.next_at, DialTarget.id)
-            .limit(limit)
-        )
-        if self._db.dialect == "postgresql":
-            query = query.with_for_update(of=DialTarget, skip_locked=True)
-        claims: list[Claim] = []
-        added: list[tuple[DialAttempt, DialTarget, str, str]] = []
-        async with self._db.sessionmaker() as session, session.begin():
-            rows = list(await session.execute(query))
-            numbers = {row[0].number for row in rows}
-            blocked = set(await session.scalars(
-                select(DoNotCall.number).where(DoNotCall.number.in_(numbers))))
-            for target, flow, caller_id in rows:
-                if target.number in blocked:  # checked at the last moment before dialling
-                    target.state, target.ended_at = TargetState.DO_NOT_CALL, now
-                    target.reason = "on the do-not-call list"
-                    continue
-                attempt = DialAttempt(
-                    target_id=target.id, action_id=f"dial-{uuid.uuid4().hex}",
-                    number=target.number, result=AttemptResult.DIALLING, dialer=self.dialer,
-                    started_at=now,
-                )
-                session.add(attempt)
-                target.state, target.attempts = TargetState.DIALLING, target.attempts + 1
-                target.reason = f"attempt {target.attempts} dialling"
-                added.append((attempt, target, flow, caller_id))
-            await session.flush()  # every attempt in one INSERT (RETURNING their ids)
-            claims = [Claim(a.id, a.action_id, t.id, t.campaign_id, t.number, t.language, flow,
-                            caller_id) for a, t, flow, caller_id in added]
-        return claims
+        async with self._db.engine.begin() as conn:
+            rows = (await conn.execute(
+                self._claim, {"now": now, "campaigns": campaign_ids, "limit": limit})).all()
+            blocked = [{"tid": r.id, "at": now} for r in rows if r.blocked is not None]
+            rows = [r for r in rows if r.blocked is None]
+            if blocked:
+                await conn.execute(self._blocked, blocked)
+            if not rows:
+                return []
+            action_ids = [f"dial-{uuid.uuid4().hex}" for _ in rows]
+            ids = (await conn.execute(self._insert_attempt, [
+                {"target_id": r.id, "action_id": a, "number": r.number,
+                 "result": AttemptResult.DIALLING, "dialer": self.dialer, "started_at": now}
+                for r, a in zip(rows, action_ids, strict=True)])).scalars().all()
+            await conn.execute(self._dialling, [
+                {"tid": r.id, "n": r.attempts + 1, "why": f"attempt {r.attempts + 1} dialling"}
+                for r in rows])
+        return [Claim(i, a, r.id, r.campaign_id, r.number, r.language, r.flow, r.caller_id)
+                for i, a, r in zip(ids, action_ids, rows, strict=True)]
 
     async def record(
         self, action_id: str, result: AttemptResult, now: datetime, *,
@@ -113,26 +155,26 @@ class AttemptStore:
         if not results:
             return []
         changed: list[bool] = []
-        async with self._db.sessionmaker() as session, session.begin():
+        moved: dict[int, AttemptResult] = {}
+        async with self._db.engine.begin() as conn:
             for item in results:
-                done = cast("CursorResult[Any]", await session.execute(
-                    update(DialAttempt)
-                    .where(DialAttempt.action_id == item.action_id,
-                           DialAttempt.result == AttemptResult.DIALLING)
-                    .values(result=item.result, uniqueid=item.uniqueid, cause=item.cause[:100],
-                            ended_at=None if item.result == AttemptResult.ANSWERED else now)
-                    .execution_options(synchronize_session=False)))
-                changed.append(done.rowcount == 1)
-            moved = {r.action_id: r.result for r, ok in zip(results, changed, strict=True) if ok}
+                target_id = (await conn.execute(self._result, {
+                    "aid": item.action_id, "res": item.result, "uid": item.uniqueid,
+                    "why": item.cause[:100],
+                    "at": None if item.result == AttemptResult.ANSWERED else now,
+                })).scalar()
+                changed.append(target_id is not None)
+                if target_id is not None:
+                    moved[target_id] = item.result
             if moved:
-                query = (select(DialAttempt.action_id, DialTarget, Campaign)
-                         .join(DialTarget, DialTarget.id == DialAttempt.target_id)
-                         .join(Campaign, Campaign.id == DialTarget.campaign_id)
-                         .where(DialAttempt.action_id.in_(list(moved))))
-                if self._db.dialect == "postgresql":
-                    query = query.with_for_update(of=DialTarget)
-                for action_id, target, campaign in await session.execute(query):
-                    advance_target(target, campaign, moved[action_id], now, self._retry)
+                rows = (await conn.execute(self._moved, {"ids": list(moved)})).all()
+                changes = [
+                    {"tid": r.id, **step}
+                    for r in rows
+                    if (step := next_step(r.state, r.attempts, r.rules, moved[r.id], now,
+                                          self._retry)) is not None]
+                if changes:
+                    await conn.execute(self._advance_target, changes)
         return changed
 
     def _advance(self, target: DialTarget, campaign: Campaign, result: AttemptResult,
@@ -200,18 +242,30 @@ class AttemptStore:
 def advance_target(target: DialTarget, campaign: Campaign, result: AttemptResult,
                    now: datetime, retry: RetryPolicy) -> None:
     """Move a dialling target on after its attempt's result, by the campaign's retry rules."""
-    if target.state != TargetState.DIALLING:
-        return  # the flow already ended it (an answered call reported before its response)
+    step = next_step(target.state, target.attempts, campaign.rules, result, now, retry)
+    if step is not None:
+        target.state, target.reason = step["st"], step["why"]
+        if step["nat"] is not None:
+            target.next_at = step["nat"]
+        if step["at"] is not None:
+            target.ended_at = step["at"]
+
+
+def next_step(state: TargetState, attempts: int, rules: dict[str, Any] | None,
+              result: AttemptResult, now: datetime, retry: RetryPolicy,
+              ) -> dict[str, Any] | None:
+    """A dialling target's state, next attempt time, end and reason after its attempt's result
+    (None: it is not dialling any more, the flow already ended it)."""
+    if state != TargetState.DIALLING:
+        return None
     if result == AttemptResult.ANSWERED:
-        target.reason = "answered: the flow is running"
-        return
-    delay = retry(dict(campaign.rules or {}), result, target.attempts)
+        return {"st": state, "nat": None, "at": None, "why": "answered: the flow is running"}
+    delay = retry(dict(rules or {}), result, attempts)
     if delay is None:
-        target.state, target.ended_at = TargetState.UNREACHABLE, now
-        target.reason = f"{result.value} on attempt {target.attempts}, the last allowed"
-    else:
-        target.state, target.next_at = TargetState.PENDING, now + delay
-        target.reason = f"{result.value} on attempt {target.attempts}: retry after {delay}"
+        return {"st": TargetState.UNREACHABLE, "nat": None, "at": now,
+                "why": f"{result.value} on attempt {attempts}, the last allowed"}
+    return {"st": TargetState.PENDING, "nat": now + delay, "at": None,
+            "why": f"{result.value} on attempt {attempts}: retry after {delay}"}
 
 
 def ring_grace(ring_seconds: float, action_timeout: float) -> timedelta:
