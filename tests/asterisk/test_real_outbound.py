@@ -10,6 +10,11 @@ comment. The answers and the target's end state must come back from GET /api/sur
 from __future__ import annotations
 
 import asyncio
+import math
+import re
+import shutil
+import struct
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +63,21 @@ exten => _[+0-9].,1,NoOp(survey callee ${EXTEN})
 """
 
 
+def with_beep(sounds: Path, root: Path) -> Path:
+    """The hotline's sounds plus `beep`, which RECORD FILE plays before recording: a stock
+    Asterisk sound (core sounds, English, found for every language), absent when the binary
+    was installed without its sound packages, as here. 0.25 s of 1 kHz, 8 kHz 16-bit."""
+    tree = root / "sounds"
+    shutil.copytree(sounds, tree)
+    with wave.open(str(tree / "en" / "beep.wav"), "wb") as beep:
+        beep.setnchannels(1)
+        beep.setsampwidth(2)
+        beep.setframerate(8000)
+        beep.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * n / 8)))
+                                  for n in range(2000)))
+    return tree
+
+
 async def _ended_target(db: Database, wait: float) -> DialTarget:
     async with asyncio.timeout(wait):
         while True:
@@ -75,7 +95,8 @@ async def test_a_follow_up_campaign_dials_a_local_callee_who_answers_the_survey(
 ) -> None:
     await add_customer(account="5100012345", phone="+8613800138000")
     served = spawn_serve()
-    with running_asterisk(tmp_path / "pbx", served.agi_port, sounds=pbx_sounds,
+    sounds = with_beep(pbx_sounds, tmp_path)
+    with running_asterisk(tmp_path / "pbx", served.agi_port, sounds=sounds,
                           dialplan_extra=CALLEE, modules_extra=["app_playtones.so"]) as pbx:
         served.extra_env.update({"IVR_AMI_URL": pbx.url,
                                  "IVR_OUTBOUND_DIAL": "Local/{number}@survey-callee"})
@@ -120,4 +141,8 @@ async def test_a_follow_up_campaign_dials_a_local_callee_who_answers_the_survey(
     # IVR was reached through [hotline-agi] with the outbound script.
     assert "Executing [survey@hotline-outbound:1]" in log
     assert "agi://127.0.0.1:" in log and "/outbound" in log
+    # The comment question: the beep, then the callee's silence ended the recording (4 s of it),
+    # and a recording with nothing said is no comment.
+    assert "voice message not recorded" not in serve_log
+    assert re.search(r"survey-callee-\w+;1> Playing 'beep\.", log), log[-3000:]
     assert log.count("@survey-callee-") and log.count("] SendDTMF(\"Local/") == 3
