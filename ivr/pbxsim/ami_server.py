@@ -3,7 +3,8 @@
 What a client sees matches Asterisk 22's main/manager.c and apps/app_queue.c: the banner line,
 `Login` answered `Authentication accepted` and followed by `FullyBooted`, responses echoing the
 `ActionID`, `Ping` answered `Ping: Pong`, event lists (`EventList: start` ... `EventList:
-Complete`), `Logoff` answered `Goodbye`, and `Permission denied` for actions before login.
+Complete`), `Logoff` answered `Goodbye`, and `Permission denied` for actions before login and
+for actions whose class the user's `write` (manager-ivr.conf) does not grant.
 
 Tests drive it: `replay()` sends recorded event sequences (tests/ami/fixtures/*.ami) to every
 logged-in session, optionally cutting the connection in the middle of a message; `answer_pings =
@@ -50,6 +51,16 @@ class _Session:
 
 _QUEUE_ACTIONS = {"queueadd": queue_add, "queueremove": queue_remove, "queuepause": queue_pause}
 
+# The classes an action is registered with in Asterisk 22 (manager.c, app_queue.c): a user whose
+# `write` grants none of them gets `Permission denied`. Absent: registered with 0, anyone may.
+_AUTHORITY = {
+    "originate": frozenset({"originate"}),
+    "coreshowchannels": frozenset({"system", "reporting"}),
+    "queueadd": frozenset({"agent"}),
+    "queueremove": frozenset({"agent"}),
+    "queuepause": frozenset({"agent"}),
+}
+
 
 class AmiSimulator:
     def __init__(
@@ -61,9 +72,11 @@ class AmiSimulator:
         port: int = 0,
         pbx: SimulatedAsterisk | None = None,
         read: frozenset[str] = frozenset({"call", "agent"}),
+        write: frozenset[str] = frozenset({"originate", "agent", "reporting"}),
     ) -> None:
         self.username, self.secret = username, secret
         self.read = read  # the user's read classes, as manager-ivr.conf grants them
+        self.write = write  # and the classes of actions it may run
         self.host, self.port = host, port
         self.pbx = pbx or SimulatedAsterisk()
         self.answer_pings = True
@@ -197,7 +210,7 @@ class AmiSimulator:
         if lname == "logoff":
             respond(w, action, "Goodbye", "Thanks for all the fish.")
             return False
-        if not session.authenticated:
+        if not (session.authenticated and self._permitted(lname)):
             respond(w, action, "Error", "Permission denied")
             return True
         if lname in self.drop_on:
@@ -224,6 +237,10 @@ class AmiSimulator:
                 "Use Action: ListCommands to show available commands.",
             )
         return True
+
+    def _permitted(self, lname: str) -> bool:
+        authority = _AUTHORITY.get(lname)
+        return authority is None or bool(authority & self.write) or "all" in self.write
 
     def _originate_on_trunk(
         self, trunk: OutboundTrunk, w: asyncio.StreamWriter, action: AmiMessage

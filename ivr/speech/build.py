@@ -11,7 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from ivr.speech.joined import fragment_texts
+from ivr.speech.joined import fragment_texts, speakable
 from ivr.speech.tts import CachingSynthesizer
 
 _FORMATTER = string.Formatter()
@@ -30,6 +30,12 @@ class BuildResult:
 
 def is_dynamic(text: str) -> bool:
     return any(name is not None for _, name, _, _ in _FORMATTER.parse(text))
+
+
+def is_spoken(text: str) -> bool:
+    """A prompt rendered ahead: no {values}, and something to say (not a separator like `、`,
+    written into other prompts' values and never played alone: its audio would be silence)."""
+    return not is_dynamic(text) and speakable(text)
 
 
 def load_prompt_texts(prompts_dir: Path) -> dict[str, dict[str, str]]:
@@ -91,13 +97,9 @@ async def build_prompts(
             if on_done is not None:
                 on_done(language, name)
 
-    jobs = []
-    for language, texts in prompts.items():
-        for name, text in texts.items():
-            if is_dynamic(text):
-                result.dynamic += 1
-            else:
-                jobs.append(one(language, name, text))
+    result.dynamic = sum(is_dynamic(t) for texts in prompts.values() for t in texts.values())
+    jobs = [one(language, name, text) for language, texts in prompts.items()
+            for name, text in texts.items() if is_spoken(text)]
     if fragments:
         jobs.extend(_fragment_jobs(prompts, synth, gate, result))
     await asyncio.gather(*jobs)
@@ -123,4 +125,4 @@ def _fragment_jobs(prompts: Mapping[str, Mapping[str, str]], synth: CachingSynth
 
 
 def static_count(prompts: Mapping[str, Mapping[str, str]]) -> int:
-    return sum(not is_dynamic(t) for texts in prompts.values() for t in texts.values())
+    return sum(is_spoken(t) for texts in prompts.values() for t in texts.values())

@@ -114,3 +114,22 @@ async def test_core_show_channels_is_answered_as_asterisk_22_lays_it_out() -> No
     assert list(complete.items_in_order) == [
         ("Event", "CoreShowChannelsComplete"), ("ActionID", "c1"), ("EventList", "Complete"),
         ("ListItems", "1")]
+
+
+async def test_core_show_channels_needs_the_reporting_class_as_on_asterisk_22() -> None:
+    # manager.c registers CoreShowChannels for system,reporting: a user whose write lacks both
+    # (the shipped manager-ivr.conf once granted only originate,agent) is refused.
+    async with AmiSimulator(write=frozenset({"originate", "agent"})) as sim:
+        reader, writer = await asyncio.open_connection(sim.host, sim.port)
+        writer.write(b"Action: Login\r\nUsername: hotline-ivr\r\nSecret: test-secret\r\n\r\n"
+                     b"Action: CoreShowChannels\r\nActionID: c1\r\n\r\n"
+                     b"Action: QueueStatus\r\nActionID: q1\r\n\r\n")
+        parser = MessageReader(expect_banner=True)
+        messages: list[AmiMessage] = []
+        while not any(m.get("Event") == "QueueStatusComplete" for m in messages):
+            messages += parser.feed(await asyncio.wait_for(reader.read(65536), 5))
+        writer.close()
+    refused = next(m for m in messages if m.get("ActionID") == "c1")
+    assert (refused["Response"], refused["Message"]) == ("Error", "Permission denied")
+    queue = next(m for m in messages if m.get("ActionID") == "q1")
+    assert queue["Response"] == "Success"  # QueueStatus is registered with no class

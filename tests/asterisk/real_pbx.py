@@ -9,7 +9,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,16 +112,28 @@ def data_dir_with_sounds(root: Path, sounds: Path) -> Path:
 @contextmanager
 def running_asterisk(
     root: Path,
-    agi_port: int,
+    agi_port: int | Sequence[int],
     *,
     carrier: str = "",
     globals_extra: str = "",
     sounds: Path | None = None,
+    dialplan_extra: str = "",
+    modules_extra: Sequence[str] = (),
 ) -> Iterator[Pbx]:
-    """Asterisk in the foreground on `root`, the IVR expected on 127.0.0.1:`agi_port`; with
-    `sounds`, the hotline's own sounds installed beside the binary's."""
+    """Asterisk in the foreground on `root`, the IVR expected on 127.0.0.1:`agi_port` (several
+    ports: IVR_AGI_HOSTS lists each, in this order); with `sounds`, the hotline's own sounds
+    installed beside the binary's. `dialplan_extra` (contexts) is appended to this copy's
+    extensions.conf and `modules_extra` loaded besides modules.conf's: the test's own callee."""
     etc = root / "etc"
     shutil.copytree(CONF, etc)
+    ports = [agi_port] if isinstance(agi_port, int) else list(agi_port)
+    agi_hosts = "&".join(f"127.0.0.1:{port}" for port in ports)
+    if dialplan_extra:
+        with (etc / "extensions.conf").open("a") as f:
+            f.write("\n" + dialplan_extra)
+    if modules_extra:
+        with (etc / "modules.conf").open("a") as f:
+            f.write("".join(f"load = {module}\n" for module in modules_extra))
     ami_port, sip_port = free_port(), free_port()
     for d in ("run", "log", "lib", "spool", "db"):
         (root / d).mkdir()
@@ -143,7 +155,7 @@ def running_asterisk(
         (etc / "manager-ivr.conf.sample").read_text().replace("CHANGE-ME", secret)
     )
     (etc / "hotline-globals.conf").write_text(
-        f"IVR_AGI_HOSTS = 127.0.0.1:{agi_port}\n{globals_extra}"
+        f"IVR_AGI_HOSTS = {agi_hosts}\n{globals_extra}"
     )
     pjsip = (etc / "pjsip.conf").read_text().replace("0.0.0.0:5060", f"127.0.0.1:{sip_port}")
     (etc / "pjsip.conf").write_text(pjsip)

@@ -12,6 +12,7 @@ import pytest
 from ivr import asterisk_names as names
 from ivr.ami.agents_conf import AgentSeat, pjsip_agents_conf, queue_members_conf
 from ivr.config import Settings
+from ivr.pbxsim.ami_server import AmiSimulator
 
 from .confparse import CONF, parse
 
@@ -34,6 +35,7 @@ FUNCTION_MODULES = {
     "IF": "func_logic.so",
     "LEN": "func_strings.so",
     "FIELDQTY": "func_strings.so",
+    "FILTER": "func_strings.so",
     "CUT": "func_cut.so",
     "RAND": "func_rand.so",
     "FILTER": "func_strings.so",
@@ -151,7 +153,9 @@ def test_manager_is_private_and_the_ivr_user_has_only_what_it_needs() -> None:
     sample = parse(CONF / "manager-ivr.conf.sample")
     (user,) = sample.sections
     assert set(user.get("read")[0].split(",")) == {"call", "agent"}
-    assert set(user.get("write")[0].split(",")) == {"originate", "agent"}
+    assert set(user.get("write")[0].split(",")) == {"originate", "agent", "reporting"}
+    # the simulator grants the same classes, so an action the user may not run fails there too
+    assert AmiSimulator().write == set(user.get("write")[0].split(","))
     assert user.get("secret") == ["CHANGE-ME"]
 
 
