@@ -66,6 +66,18 @@ def counted(database: Database) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", seen)
 
 
+async def settled(database: Database) -> None:
+    """Wait until the hotline's start-up jobs (the monthly report, the dialler's figures) have
+    stopped sending statements, so that only the call's own are counted."""
+    last = -1
+    for _ in range(100):
+        if database.statements == last:
+            return
+        last = database.statements
+        await asyncio.sleep(0.3)
+    raise AssertionError("the hotline never stopped sending statements before the call")
+
+
 async def finished(db: Database, uniqueid: str) -> CallRecord:
     for _ in range(200):
         record = await CallLog(db).get(uniqueid)
@@ -83,6 +95,7 @@ async def test_statements_per_path(hotline: Hotline, db: Database, add_customer:
     await add_bills(db)
     if outage:
         await add_outage(db)
+    await settled(hotline.db)
     with counted(hotline.db) as statements:
         t = await simulate_call("127.0.0.1", hotline.agi_port, caller=CALLER, responses=keys)
         record = await finished(db, t.uniqueid)
