@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.db.enums import CallOutcome, ContactType
@@ -77,8 +77,10 @@ _FINISH = (update(Call).where(Call.uniqueid == bindparam("id")).values(
     contact_type=bindparam("contact_type", type_=Call.contact_type.type),
     account=func.coalesce(bindparam("account", type_=Call.account.type), Call.account),
     language=func.coalesce(bindparam("language", type_=Call.language.type), Call.language)))
-_EVENTS_AFTER = delete(CallEvent).where(CallEvent.uniqueid == bindparam("id"),
-                                        CallEvent.seq > bindparam("written"))
+_EVENTS_NEW_PG = postgresql.insert(CallEvent).on_conflict_do_nothing(
+    index_elements=[CallEvent.uniqueid, CallEvent.seq])
+_EVENTS_NEW_SQLITE = sqlite.insert(CallEvent).on_conflict_do_nothing(
+    index_elements=[CallEvent.uniqueid, CallEvent.seq])
 _EVENTS = insert(CallEvent)
 
 
@@ -154,7 +156,9 @@ class CallLog:
 
         `written`: how many of `events` `append` already stored; only the rest is written.
         Safe when `start` never got through (the record is created from what is known here)
-        and when repeated: the journey after `written` is replaced, not appended to.
+        and when repeated: an event already stored at its place in the journey (an earlier
+        attempt, or an append whose success was never reported) is kept, not doubled. A call's
+        journey only grows, so what is stored at a place is that same event.
         """
         result = parse_choice(CallOutcome, "outcome", outcome)
         contact = (
@@ -162,16 +166,15 @@ class CallLog:
             if contact_type is not None
             else None
         )
-        # Three statements when the call was started (an update, the rest of the journey
-        # replaced): the call's row and its events are never read back.
-        # Core statements built once on a connection: no ORM session or unit of work.
+        # Two statements when the call was started (an update, the rest of the journey inserted
+        # where not stored yet): the call's row and its events are never read back. Core
+        # statements built once, on a connection: no ORM session or unit of work.
+        events_new = _EVENTS_NEW_PG if self._db.dialect == "postgresql" else _EVENTS_NEW_SQLITE
         async with self._db.engine.begin() as conn:
             updated = await conn.execute(_FINISH, {
                 "id": uniqueid, "outcome": result, "queue": queue, "ended_at": ended_at,
                 "contact_type": contact, "account": account, "language": language})
-            if updated.rowcount:
-                await conn.execute(_EVENTS_AFTER, {"id": uniqueid, "written": written})
-            else:  # `start` never got through: the record is made from what is known here
+            if not updated.rowcount:  # `start` never got through: made from what is known here
                 started = min([e.at for e in events], default=ended_at)
                 await conn.execute(insert(Call).values(
                     uniqueid=uniqueid, caller=caller, started_at=started, outcome=result,
@@ -179,7 +182,8 @@ class CallLog:
                     language=language))
                 written = 0
             if events[written:]:
-                await conn.execute(_EVENTS, _event_rows(uniqueid, events[written:], written + 1))
+                await conn.execute(events_new,
+                                   _event_rows(uniqueid, events[written:], written + 1))
 
     async def open_instances(self) -> set[str]:
         """The IVR instances with calls still open (live, or left open by a dead process)."""
