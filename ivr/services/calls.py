@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.db.enums import CallOutcome, ContactType
@@ -63,6 +63,27 @@ def call_record(row: Call) -> CallRecord:
     )
 
 
+# The statements every call makes, built once (Core: no ORM objects to load or track).
+_CALL_COLUMNS = ("uniqueid", "caller", "language", "flow_name", "flow_version", "started_at",
+                 "answered_at", "instance")
+_START_PG = postgresql.insert(Call).values({c: bindparam(c) for c in _CALL_COLUMNS}) \
+    .on_conflict_do_nothing(index_elements=[Call.uniqueid])
+_START_SQLITE = sqlite.insert(Call).values({c: bindparam(c) for c in _CALL_COLUMNS}) \
+    .on_conflict_do_nothing(index_elements=[Call.uniqueid])
+_FINISH = (update(Call).where(Call.uniqueid == bindparam("id")).values(
+    outcome=bindparam("outcome", type_=Call.outcome.type),
+    queue=bindparam("queue", type_=Call.queue.type),
+    ended_at=bindparam("ended_at", type_=Call.ended_at.type),
+    contact_type=bindparam("contact_type", type_=Call.contact_type.type),
+    account=func.coalesce(bindparam("account", type_=Call.account.type), Call.account),
+    language=func.coalesce(bindparam("language", type_=Call.language.type), Call.language)))
+_EVENTS_NEW_PG = postgresql.insert(CallEvent).on_conflict_do_nothing(
+    index_elements=[CallEvent.uniqueid, CallEvent.seq])
+_EVENTS_NEW_SQLITE = sqlite.insert(CallEvent).on_conflict_do_nothing(
+    index_elements=[CallEvent.uniqueid, CallEvent.seq])
+_EVENTS = insert(CallEvent)
+
+
 class CallLog:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -81,22 +102,20 @@ class CallLog:
         """Record a new call. Starting a call already recorded keeps the first record.
 
         One statement: an insert that does nothing when the call is there already."""
-        insert_new = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        async with self._db.sessionmaker() as session, session.begin():
-            await session.execute(
-                insert_new(Call)
-                .values(uniqueid=uniqueid, caller=caller, language=language,
-                        flow_name=flow_name, flow_version=flow_version,
-                        started_at=started_at, answered_at=answered_at, instance=instance)
-                .on_conflict_do_nothing(index_elements=[Call.uniqueid]))
+        statement = _START_PG if self._db.dialect == "postgresql" else _START_SQLITE
+        async with self._db.engine.begin() as conn:
+            await conn.execute(statement, {
+                "uniqueid": uniqueid, "caller": caller, "language": language,
+                "flow_name": flow_name, "flow_version": flow_version, "started_at": started_at,
+                "answered_at": answered_at, "instance": instance})
 
     async def append(self, uniqueid: str, events: Sequence[JourneyEvent], first_seq: int) -> None:
         """Write journey events numbered from `first_seq` while the call goes on (the call must
         have been started): a crash then loses at most what came after the last append."""
         if not events:
             return
-        async with self._db.sessionmaker() as session, session.begin():
-            await session.execute(insert(CallEvent), _event_rows(uniqueid, events, first_seq))
+        async with self._db.engine.begin() as conn:
+            await conn.execute(_EVENTS, _event_rows(uniqueid, events, first_seq))
 
     async def handed_over(self, uniqueid: str, *, queue: str, account: str | None,
                           language: str | None = None) -> None:
@@ -137,7 +156,9 @@ class CallLog:
 
         `written`: how many of `events` `append` already stored; only the rest is written.
         Safe when `start` never got through (the record is created from what is known here)
-        and when repeated: the journey after `written` is replaced, not appended to.
+        and when repeated: an event already stored at its place in the journey (an earlier
+        attempt, or an append whose success was never reported) is kept, not doubled. A call's
+        journey only grows, so what is stored at a place is that same event.
         """
         result = parse_choice(CallOutcome, "outcome", outcome)
         contact = (
@@ -145,28 +166,24 @@ class CallLog:
             if contact_type is not None
             else None
         )
-        # Three statements when the call was started (an update, the rest of the journey
-        # replaced): the call's row and its events are never read back.
-        async with self._db.sessionmaker() as session, session.begin():
-            updated = await session.execute(
-                update(Call).where(Call.uniqueid == uniqueid).values(
-                    outcome=result, queue=queue, ended_at=ended_at, contact_type=contact,
-                    account=func.coalesce(account, Call.account),
-                    language=func.coalesce(language, Call.language))
-                .execution_options(synchronize_session=False))
-            if getattr(updated, "rowcount", 0):
-                await session.execute(delete(CallEvent).where(
-                    CallEvent.uniqueid == uniqueid, CallEvent.seq > written))
-            else:  # `start` never got through: the record is made from what is known here
+        # Two statements when the call was started (an update, the rest of the journey inserted
+        # where not stored yet): the call's row and its events are never read back. Core
+        # statements built once, on a connection: no ORM session or unit of work.
+        events_new = _EVENTS_NEW_PG if self._db.dialect == "postgresql" else _EVENTS_NEW_SQLITE
+        async with self._db.engine.begin() as conn:
+            updated = await conn.execute(_FINISH, {
+                "id": uniqueid, "outcome": result, "queue": queue, "ended_at": ended_at,
+                "contact_type": contact, "account": account, "language": language})
+            if not updated.rowcount:  # `start` never got through: made from what is known here
                 started = min([e.at for e in events], default=ended_at)
-                session.add(Call(uniqueid=uniqueid, caller=caller, started_at=started,
-                                 outcome=result, queue=queue, account=account,
-                                 ended_at=ended_at, contact_type=contact, language=language))
-                await session.flush()
+                await conn.execute(insert(Call).values(
+                    uniqueid=uniqueid, caller=caller, started_at=started, outcome=result,
+                    queue=queue, account=account, ended_at=ended_at, contact_type=contact,
+                    language=language))
                 written = 0
             if events[written:]:
-                await session.execute(
-                    insert(CallEvent), _event_rows(uniqueid, events[written:], written + 1))
+                await conn.execute(events_new,
+                                   _event_rows(uniqueid, events[written:], written + 1))
 
     async def open_instances(self) -> set[str]:
         """The IVR instances with calls still open (live, or left open by a dead process)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 
 from ivr.db.enums import CustomerClass, Language
 from ivr.db.models import Customer
@@ -27,7 +28,7 @@ class CustomerInfo:
     language: Language
 
 
-def customer_info(row: Customer) -> CustomerInfo:
+def customer_info(row: Customer | Row[*tuple[Any, ...]]) -> CustomerInfo:
     return CustomerInfo(
         account=row.account,
         name=row.name,
@@ -40,6 +41,16 @@ def customer_info(row: Customer) -> CustomerInfo:
         manager_phone=row.manager_phone,
         language=Language(row.language),
     )
+
+
+# The caller's lookups, built once: Core selects of the columns (no ORM objects to load and
+# track) whose compiled form SQLAlchemy's cache finds by the statement's memoised key.
+_COLUMNS = (Customer.account, Customer.name, Customer.phone, Customer.address, Customer.area,
+            Customer.transformer, Customer.customer_class, Customer.key_customer,
+            Customer.manager_phone, Customer.language)
+_BY_PHONE = (select(*_COLUMNS).where(Customer.phone == bindparam("phone"))
+             .order_by(Customer.account).limit(10))
+_BY_ACCOUNT = select(*_COLUMNS).where(Customer.account == bindparam("account"))
 
 
 class Customers:
@@ -61,18 +72,16 @@ class Customers:
         phone = normalize_phone(raw, self._region)
         if phone is None:
             return []
-        async with self._db.sessionmaker() as session:
-            rows = await session.scalars(
-                select(Customer).where(Customer.phone == phone).order_by(Customer.account).limit(10)
-            )
-            return [customer_info(row) for row in rows]
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(_BY_PHONE, {"phone": phone})).all()
+        return [customer_info(row) for row in rows]
 
     async def by_account(self, account: str) -> CustomerInfo | None:
         if not (len(account) == 10 and account.isdigit()):
             return None
-        async with self._db.sessionmaker() as session:
-            row = await session.get(Customer, account)
-            return customer_info(row) if row is not None else None
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(_BY_ACCOUNT, {"account": account})).first()
+        return customer_info(row) if row is not None else None
 
     async def addresses(self) -> list[tuple[str, Language]]:
         """Every distinct (address, language) on record: the addresses read back to callers,

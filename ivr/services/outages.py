@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Row, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,12 +174,36 @@ def same_outage(stored: OutageInfo, data: OutageInput) -> bool:
     )
 
 
-def _covering(customer: CustomerInfo) -> Select[Outage]:
-    by_area = select(OutageArea.outage_id).where(OutageArea.area == customer.area)
-    by_transformer = select(OutageTransformer.outage_id).where(
-        OutageTransformer.transformer == customer.transformer
-    )
-    return select(Outage).where(or_(Outage.id.in_(by_area), Outage.id.in_(by_transformer)))
+# The outage check of every identified call, built once: Core selects of the columns (no ORM
+# objects) whose compiled form SQLAlchemy's cache finds by the statement's memoised key. The
+# same three statements as loading the outages with their areas and transformers; one when
+# nothing covers the premises.
+_OUTAGE_COLUMNS = (Outage.id, Outage.kind, Outage.starts_at, Outage.restore_eta, Outage.cause,
+                   Outage.status, Outage.restored_at, Outage.updated_at)
+_COVERING = (
+    select(*_OUTAGE_COLUMNS)
+    .where(or_(
+        Outage.id.in_(select(OutageArea.outage_id).where(OutageArea.area == bindparam("area"))),
+        Outage.id.in_(select(OutageTransformer.outage_id)
+                      .where(OutageTransformer.transformer == bindparam("transformer")))))
+    .where(Outage.status != OutageStatus.RESTORED)
+    .where(Outage.starts_at <= bindparam("horizon", type_=Outage.starts_at.type))
+    .order_by(Outage.starts_at))
+_AREAS_OF = (select(OutageArea.outage_id, OutageArea.area)
+             .where(OutageArea.outage_id.in_(bindparam("ids", expanding=True)))
+             .order_by(OutageArea.area))
+_TRANSFORMERS_OF = (select(OutageTransformer.outage_id, OutageTransformer.transformer)
+                    .where(OutageTransformer.outage_id.in_(bindparam("ids", expanding=True)))
+                    .order_by(OutageTransformer.transformer))
+
+
+def _outage_of_row(row: Row[*tuple[Any, ...]], areas: dict[str, list[str]],
+                   transformers: dict[str, list[str]]) -> OutageInfo:
+    return OutageInfo(
+        id=row.id, kind=OutageKind(row.kind), areas=tuple(areas.get(row.id, ())),
+        transformers=tuple(transformers.get(row.id, ())), starts_at=row.starts_at,
+        restore_eta=row.restore_eta, cause=row.cause, status=OutageStatus(row.status),
+        restored_at=row.restored_at, updated_at=row.updated_at)
 
 
 class Outages:
@@ -191,10 +216,19 @@ class Outages:
     async def affecting(self, customer: CustomerInfo, now: datetime | None = None) -> OutageReport:
         """Current outages covering the customer's premises, and planned ones starting soon."""
         now = now or datetime.now(UTC)
-        query = _covering(customer).where(Outage.status != OutageStatus.RESTORED)
-        query = query.where(Outage.starts_at <= now + PLANNED_HORIZON).order_by(Outage.starts_at)
-        async with self._db.sessionmaker() as session:
-            rows = [outage_info(row) for row in await session.scalars(query)]
+        areas: dict[str, list[str]] = {}
+        transformers: dict[str, list[str]] = {}
+        async with self._db.engine.connect() as conn:
+            found = (await conn.execute(_COVERING, {
+                "area": customer.area, "transformer": customer.transformer,
+                "horizon": now + PLANNED_HORIZON})).all()
+            if found:
+                ids = {"ids": [row.id for row in found]}
+                for outage_id, area in await conn.execute(_AREAS_OF, ids):
+                    areas.setdefault(outage_id, []).append(area)
+                for outage_id, transformer in await conn.execute(_TRANSFORMERS_OF, ids):
+                    transformers.setdefault(outage_id, []).append(transformer)
+        rows = [_outage_of_row(row, areas, transformers) for row in found]
         active = [o for o in rows if _is_current(o, now)]
         planned = [o for o in rows if o.status is OutageStatus.SCHEDULED and o.starts_at > now]
         return OutageReport(active=active, planned_soon=planned)
