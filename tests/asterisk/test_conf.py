@@ -38,7 +38,6 @@ FUNCTION_MODULES = {
     "FILTER": "func_strings.so",
     "CUT": "func_cut.so",
     "RAND": "func_rand.so",
-    "FILTER": "func_strings.so",
     "GROUP": "func_groupcount.so",
     "GROUP_COUNT": "func_groupcount.so",
 }
