@@ -134,7 +134,7 @@ class CallContext:
             path = await self.synth.render(text, self.language)
         else:
             whole = catalog.render(name, self.language, values)
-            if await joiner.ready(whole, self.language):
+            if await joiner.rendered_whole(whole, self.language):
                 # Rendered whole ahead of the call (an emergency announcement when it was
                 # switched on): the whole sentence sounds better than joined parts.
                 text, path = whole, await self.synth.render(whole, self.language)

@@ -59,6 +59,8 @@ class FragmentSynth(Protocol):
 
     async def is_cached(self, text: str, language: str) -> bool: ...
 
+    async def is_known(self, text: str, language: str) -> bool: ...
+
 
 def value_words(text: str, language: str) -> list[str]:
     """The fragments a value's reading is said in; "," marks a pause."""
@@ -143,6 +145,11 @@ class Joiner:
             path = await self.synth.render(word, language)
             self._fragments[(language, word)] = path
         return path
+
+    async def rendered_whole(self, text: str, language: str) -> bool:
+        """Whether the whole sentence was rendered ahead (memory only: no disk look per
+        prompt, and a sentence nobody rendered whole is never looked for)."""
+        return await self.synth.is_known(text, language)
 
     async def ready(self, text: str, language: str) -> bool:
         """Whether free text (an address) is rendered and can be joined without a wait."""

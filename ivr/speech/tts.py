@@ -73,6 +73,10 @@ class CachingSynthesizer(Synthesizer, Protocol):
         """Whether `render` would find the prompt already rendered (and fit to play)."""
         ...
 
+    async def is_known(self, text: str, language: str) -> bool:
+        """Whether this process knows the prompt is rendered, from memory only (no disk)."""
+        ...
+
     async def verify_cache(self) -> int:
         """Remove cached prompts that are unfit to play (an older build's silent files, a
         half-written file); returns how many. Done once per instance, at start."""
@@ -151,6 +155,9 @@ class EspeakSynthesizer:
             self.render_seconds[(language, text)] = time.perf_counter() - started
 
         return await self.cache.get_or_render(base, render_new)
+
+    async def is_known(self, text: str, language: str) -> bool:
+        return self.cache.known(await self._base(text, language))
 
     async def is_cached(self, text: str, language: str) -> bool:
         base = await self._base(text, language)
@@ -396,6 +403,9 @@ class SilentSynthesizer:
 
     async def is_cached(self, text: str, language: str) -> bool:
         return self.cache.is_complete(self._base(text, language))
+
+    async def is_known(self, text: str, language: str) -> bool:
+        return self.cache.known(self._base(text, language))
 
     def _base(self, text: str, language: str) -> Path:
         key = prompt_key(text, engine=self.ENGINE, voice=language, rate=0)
