@@ -327,9 +327,10 @@ async def left_after_announcement(cluster: Cluster) -> tuple[int, int, int]:
         if kind is not None:
             kinds[uid].append(kind)
     heard = [uid for uid, k in kinds.items() if "announcement_heard" in k]
-    # left there: self-served, and nothing the caller chose after hearing it
+    # left there: self-served, no key pressed after it and no node past the menu after it
+    after = {uid: kinds[uid][kinds[uid].index("announcement_heard") + 1:] for uid in heard}
     left = [uid for uid in heard if outcome[uid] == "self_served"
-            and kinds[uid][-1] == "announcement_heard"]
+            and "key" not in after[uid] and after[uid].count("node") <= 1]
     return len(heard), len(left), len(kinds)
 
 
