@@ -10,8 +10,8 @@ pages (Debian's, through Playwright) are signed in as a supervisor on `/wallboar
 The steps, in order (each one phase, so that the figure it changes moves one way only and the
 page showing "waiting >= k" can only mean the k-th join reached it):
   1. `--calls` callers join queues (Newchannel, QueueCallerJoin): "waiting" rises to 1,000;
-  2. `--agents` of them are answered (AgentCalled, QueueCallerLeave, AgentConnect): "waiting"
-     falls, "on_call" rises;
+  2. `--agents` of them are answered (AgentCalled, QueueCallerLeave, AgentConnect): timed on
+     "on_call", which rises;
   3. those agents' calls end (AgentComplete, Hangup): "on_call" falls;
   4. the other callers give up (QueueCallerAbandon, QueueCallerLeave, Hangup): "waiting" falls.
 Between phases the simulator pauses for a second, or the last figures of a phase would be
@@ -22,7 +22,9 @@ the moment that page's DOM holds the figure the step changed (a MutationObserver
 `wallboard.js` sets once it has applied an update; a second time at the next animation frame,
 i.e. when the frame with it is drawn). Both clocks are this machine's wall clock. The server
 pushes a snapshot at most every 0.2 s after a burst of events (`wallboard.py` waits that long to
-send one snapshot for a burst), so that wait is inside every figure here.
+send one snapshot for a burst), so that wait is inside every figure here. After the last step
+the run waits (at most 120 s) until every page shows the end, so a page that fell behind is
+timed to when it caught up rather than left out.
 """
 
 from __future__ import annotations
@@ -185,8 +187,6 @@ def latencies(steps: list[Step], records: list[dict[str, float]]) -> tuple[list[
                 break
         else:
             missing += 1
-            if os.environ.get("WB_DEBUG"):
-                print("never shown:", step, "last", records[-1] if records else None)
     return dom, frame, missing
 
 
