@@ -21,8 +21,9 @@ Event to screen, per step and page: from just before the simulator writes the st
 the moment that page's DOM holds the figure the step changed (a MutationObserver on the mark
 `wallboard.js` sets once it has applied an update; a second time at the next animation frame,
 i.e. when the frame with it is drawn). Both clocks are this machine's wall clock. The server
-pushes a snapshot at most every 0.2 s after a burst of events (`wallboard.py` waits that long to
-send one snapshot for a burst), so that wait is inside every figure here. After the last step
+pushes the first event of a burst at once and then at most every 50 ms while events keep coming
+(`ivr/web/pages/wallboard_hub.py`), one snapshot shared by every page; the page applies updates
+once per animation frame. After the last step
 the run waits (at most 120 s) until every page shows the end, so a page that fell behind is
 timed to when it caught up rather than left out.
 """
