@@ -89,7 +89,10 @@ class WallboardHub(Generic[F]):
             if self._db is None:  # not read yet: the refresher sets the event once it is
                 continue
             started = loop.time()
-            await self._send(self._db)
+            try:
+                await self._send(self._db)
+            except Exception:  # one bad snapshot must not end the feed of every page
+                log.exception("wallboard: building the snapshot failed")
             gap = PUSH_GAP - (loop.time() - started)
             if gap > 0:
                 await asyncio.sleep(gap)  # events meanwhile go out together in the next push
