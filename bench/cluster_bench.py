@@ -6,6 +6,7 @@
     python bench/cluster_bench.py scale --processes 1 --db sqlite --calls 600 --concurrency 60
     python bench/cluster_bench.py kill --rate 10 --seconds 40 --time-scale 0.2
     python bench/cluster_bench.py storm --normal-hour 120 --minutes 2
+    python bench/cluster_bench.py storm --normal-hour 60 --minutes 1 --announce --leave 0.6
 
 Each run starts from a fresh data directory (and a fresh PostgreSQL database, created under the
 server of IVR_TEST_POSTGRES_URL and dropped afterwards) with the demo data and the prompts
@@ -18,7 +19,10 @@ latency (TCP connect to the reply to ANSWER, on the process that took the call) 
 CPU time per call (user + system, from /proc: the cost of a call on that database). `kill`
 sends calls at a steady rate with (scaled) real-time prompts and kill -9s one of two processes
 halfway: calls lost, and from when every new call reached the survivor. `storm` sends 14 times a
-normal hour's calls within `--minutes`, real-time prompts, over two processes.
+normal hour's calls within `--minutes`, real-time prompts, over two processes; with `--announce`
+an emergency announcement is switched on for the callers' area first (`ivr announce on`), a
+`--leave` share of the callers hang up at the menu after it and the others press 2 and go on; the
+share that left is counted from the call log the IVR wrote, not from what the callers meant to do.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import secrets
 import signal
 import subprocess
@@ -36,6 +41,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from agi_bench import free_port, percentile, raise_fd_limit, rss_mb, wait_for_port
@@ -130,7 +136,7 @@ async def _admin(url: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def prepare(db: str) -> Cluster:
+async def prepare(db: str, prompts: bool = True) -> Cluster:
     """A fresh data directory (and PostgreSQL database) with demo data and rendered prompts."""
     data_dir = Path(tempfile.mkdtemp(prefix="ivr-cluster-bench-"))
     env = os.environ | {"IVR_DATA_DIR": str(data_dir), "IVR_DATABASE_URL": ""}
@@ -144,9 +150,27 @@ async def prepare(db: str) -> Cluster:
         await _admin(cluster.admin_url, f'CREATE DATABASE "{cluster.database}"')
         url = make_url(raw).set(database=cluster.database)
         env["IVR_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    for command in (["db", "upgrade"], ["demo", "load"], ["prompts", "build"]):
+    for command in (["db", "upgrade"], ["demo", "load"]):
         await asyncio.to_thread(_ivr, command, env)
+    if prompts:
+        await asyncio.to_thread(_build_prompts, env)
     return cluster
+
+
+def _build_prompts(env: dict[str, str]) -> None:
+    """`ivr prompts build`; prompts it could not render are told, and the run goes on without
+    them (a call that needs one plays its fallback, as it would in production)."""
+    done = subprocess.run([sys.executable, "-m", "ivr.cli.main", "prompts", "build"], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        unfit = [line for line in done.stdout.splitlines() + done.stderr.splitlines()
+                 if "unfit after" in line or line.startswith("Error")]
+        print("prompts build failed for some prompts, going on:", *unfit, sep="\n  ")
+
+
+def loadavg() -> str:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _ivr(command: list[str], env: dict[str, str]) -> None:
@@ -263,18 +287,71 @@ def _established(port: int) -> int:
     return count
 
 
+ANNOUNCE_AREA = "城东"  # the demo callers' area, where the demo has an active fault outage
+AFTER_ANNOUNCEMENT = ("h",)  # hang up at the menu after it: the announcement was the answer
+GO_ON = ("2", *KEYS)  # 2 at the menu after it, then the outage information as usual
+
+
+def switch_announcement_on(cluster: Cluster) -> None:
+    """`ivr announce on` for the callers' area, before the processes start (so every one of
+    them reads it at once); its audio is rendered and checked by the command."""
+    expires = (datetime.now(UTC) + timedelta(hours=2)).isoformat(timespec="minutes")
+    subprocess.run([sys.executable, "-m", "ivr.cli.main", "announce", "on",
+                    "--area", ANNOUNCE_AREA, "--what-zh", "城东大风刮断线路，城东大面积停电",
+                    "--doing-zh", "抢修人员已到现场，预计傍晚前恢复供电",
+                    "--what-en", "The storm brought down lines in Chengdong",
+                    "--doing-en", "Crews are on site; power is expected back by evening",
+                    "--expires", expires, "--by", "bench"],
+                   env=cluster.env, check=True, stdout=subprocess.DEVNULL)
+
+
+async def left_after_announcement(cluster: Cluster) -> tuple[int, int, int]:
+    """From the call log the IVR wrote: (calls that heard the announcement to its end, those
+    of them whose call ended there as self-served, calls logged)."""
+    engine = create_async_engine(Settings(data_dir=cluster.data_dir,
+                                          database_url=cluster.env["IVR_DATABASE_URL"])
+                                 .sqlalchemy_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT c.uniqueid, c.outcome, e.kind FROM calls c "
+                "LEFT JOIN call_events e ON e.uniqueid = c.uniqueid "
+                "ORDER BY c.uniqueid, e.seq"))).all()
+    finally:
+        await engine.dispose()
+    kinds: dict[str, list[str]] = {}
+    outcome: dict[str, str | None] = {}
+    for uid, out, kind in rows:
+        kinds.setdefault(uid, [])
+        outcome[uid] = out
+        if kind is not None:
+            kinds[uid].append(kind)
+    heard = [uid for uid, k in kinds.items() if "announcement_heard" in k]
+    # left there: self-served, no key pressed after it and no node past the menu after it
+    after = {uid: kinds[uid][kinds[uid].index("announcement_heard") + 1:] for uid in heard}
+    left = [uid for uid in heard if outcome[uid] == "self_served"
+            and "key" not in after[uid] and after[uid].count("node") <= 1]
+    return len(heard), len(left), len(kinds)
+
+
 async def storm(args: argparse.Namespace) -> None:
     cluster = await prepare("postgresql")
     try:
+        if args.announce:
+            await asyncio.to_thread(switch_announcement_on, cluster)
         await cluster.start(2)
         pbx = config(cluster.data_dir, 1.0)
         total = args.normal_hour * 14
         spread = args.minutes * 60
+        # who hangs up after the announcement: drawn once, fixed by the seed
+        draw = random.Random(args.seed)
+        leaves = [args.announce and draw.random() < args.leave for _ in range(total)]
 
         async def one(i: int) -> DialplanCall:
             await asyncio.sleep(spread * i / total)
+            script = AFTER_ANNOUNCEMENT if leaves[i] else GO_ON if args.announce else KEYS
             return await call_hotline(cluster.hosts, caller=CALLERS[i % len(CALLERS)],
-                                      responses=KEYS, config=pbx)
+                                      responses=script, config=pbx)
 
         idle = [rss_mb(p.pid, "VmRSS") for p in cluster.processes]
         lags: list[float] = [0.0] * len(cluster.processes)
@@ -297,8 +374,10 @@ async def storm(args: argparse.Namespace) -> None:
         answers = answers_ms(calls)
         lengths = [c.transcript.exchanges[-1].at for c in calls
                    if c.transcript is not None and c.transcript.exchanges]
+        load = loadavg()
         print(f"storm: {total} calls (14 x {args.normal_hour}) arriving over {spread:.0f} s "
-              f"({total / spread:.1f}/s), real-time prompts, 2 processes, postgresql")
+              f"({total / spread:.1f}/s), real-time prompts, 2 processes, postgresql; "
+              f"load average at the end {load}")
         answered = sum(1 for c in calls if c.transcript and c.transcript.answered)
         print(f"answered           {answered} of {total}; outcomes {outcomes(calls)}")
         print(f"answer latency     p50 {percentile(answers, 50):.1f} ms   "
@@ -310,6 +389,13 @@ async def storm(args: argparse.Namespace) -> None:
         print(f"CPU                IVR processes {[round(c, 1) for c in cpu]} s, "
               f"simulator {own:.1f} s (of {wall:.0f} s)")
         print(f"event-loop lag     worst {[round(lag) for lag in lags]} ms per process")
+        if args.announce:
+            heard, left, logged = await left_after_announcement(cluster)
+            print(f"announcement on    for {ANNOUNCE_AREA}; the callers were told to leave after "
+                  f"it with probability {args.leave:.2f} ({sum(leaves)} of {total})")
+            print(f"left after it      {left} of {heard} who heard it to the end "
+                  f"({100 * left / max(1, heard):.1f}%), from the call log ({logged} calls "
+                  "logged)")
     finally:
         await cluster.stop()
 
@@ -329,6 +415,11 @@ def main() -> None:
     p = sub.add_parser("storm")
     p.add_argument("--normal-hour", type=int, default=120)
     p.add_argument("--minutes", type=float, default=2.0)
+    p.add_argument("--announce", action="store_true",
+                   help="an emergency announcement on for the callers' area first")
+    p.add_argument("--leave", type=float, default=0.6,
+                   help="share of callers who hang up after the announcement")
+    p.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     raise_fd_limit()
     asyncio.run({"scale": scale, "kill": kill, "storm": storm}[args.run](args))

@@ -1,10 +1,9 @@
 """The supervisors' live wallboard: the figures of the hotline now, pushed over a WebSocket
-whenever the PBX reports a change (and every few seconds for the clocks and the database)."""
+whenever the PBX reports a change (and every few seconds for the clock and the database);
+the pushing is in `wallboard_hub`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +15,15 @@ from zoneinfo import ZoneInfo
 from aiohttp import WSMsgType, web
 
 from ivr.asterisk_names import QUEUES
+from ivr.services.figures import CallFigures
 from ivr.services.hotline_services import HotlineServices
-from ivr.services.pbx import LivePbx, PbxEvent
+from ivr.services.pbx import LivePbx
+from ivr.services.queue_records import ServiceLevelReport
 from ivr.web.pages.charts import SCRIPTS, bars
 from ivr.web.pages.common import render
 from ivr.web.pages.i18n import translate
+from ivr.web.pages.wallboard_hub import WallboardHub
 from ivr.web.sessions import SESSION_KEY, page
-
-REFRESH_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class WallboardSource:
 
 
 WALLBOARD_KEY = web.AppKey("wallboard", WallboardSource)
+HUB_KEY = web.AppKey("wallboard_hub", WallboardHub["DbFigures"])
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -61,14 +62,30 @@ def hot_areas(source: WallboardSource, now: datetime) -> list[dict[str, Any]]:
             if calls >= limit]
 
 
-async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
-    """Everything the wall shows, as JSON; the same dict renders the first page."""
-    now = source.clock()
+@dataclass(frozen=True)
+class DbFigures:
+    """Today's figures from the database: they change slowly, so they are read on a timer and
+    shared, never per PBX event."""
+    level: ServiceLevelReport
+    calls: CallFigures
+    overdue: int
+    active_outages: int
+
+
+async def db_figures(source: WallboardSource, now: datetime) -> DbFigures:
     midnight = datetime.combine(now.astimezone(source.timezone).date(), time(), source.timezone)
     services = source.services
-    level = await services.queue_stats.service_level(midnight, now)
-    calls = await services.figures.calls(midnight, now, source.timezone)
-    overdue = await services.tickets.count_overdue(now)
+    return DbFigures(
+        level=await services.queue_stats.service_level(midnight, now),
+        calls=await services.figures.calls(midnight, now, source.timezone),
+        overdue=await services.tickets.count_overdue(now),
+        active_outages=await services.figures.active_outages(),
+    )
+
+
+def build(source: WallboardSource, language: str, db: DbFigures, now: datetime) -> dict[str, Any]:
+    """Everything the wall shows, as JSON, from the PBX's state now and `db` (no I/O)."""
+    level, calls = db.level, db.calls
     queues: list[dict[str, Any]] = []
     agents: Counter[str] = Counter()
     agent_rows: list[dict[str, Any]] = []
@@ -115,8 +132,8 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
         "self_service_pct": calls.self_service_pct,
         "calls_today": calls.calls,
         "abandoned": level.overall.abandoned,
-        "active_outages": await services.figures.active_outages(),
-        "overdue": overdue,
+        "active_outages": db.active_outages,
+        "overdue": db.overdue,
         "alarms": alarms,
         # each with the draft announcement from the area's outage, for a supervisor to post
         "area_alarms": busy_areas,
@@ -126,6 +143,12 @@ async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
             title=translate(language, "waiting"),
         ),
     }
+
+
+async def snapshot(source: WallboardSource, language: str) -> dict[str, Any]:
+    """The wall now with fresh database figures; the first page is rendered from it."""
+    now = source.clock()
+    return build(source, language, await db_figures(source, now), now)
 
 
 @page("supervisor")
@@ -138,39 +161,29 @@ async def wallboard(request: web.Request) -> web.Response:
 
 @page("supervisor")
 async def wallboard_feed(request: web.Request) -> web.WebSocketResponse:
-    source, session = request.app[WALLBOARD_KEY], request[SESSION_KEY]
+    hub, session = request.app[HUB_KEY], request[SESSION_KEY]
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    changed = asyncio.Event()
-
-    def on_event(event: PbxEvent) -> None:
-        changed.set()
-
-    unsubscribe = source.pbx.subscribe(on_event) if source.pbx is not None else None
-
-    async def push() -> None:
-        while True:
-            await ws.send_json(await snapshot(source, session.language.value))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), REFRESH_SECONDS)
-            await asyncio.sleep(0.2)  # one push for a burst of events
-            changed.clear()
-
-    pusher = asyncio.create_task(push())
+    hub.join(ws, session.language.value)
     try:
         async for message in ws:  # the page sends nothing; this ends when it goes away
             if message.type == WSMsgType.ERROR:
                 break
     finally:
-        pusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await pusher
-        if unsubscribe is not None:
-            unsubscribe()
+        hub.leave(ws)
     return ws
 
 
 def add_routes(app: web.Application, source: WallboardSource) -> None:
     app[WALLBOARD_KEY] = source
+    hub = app[HUB_KEY] = WallboardHub(
+        source.pbx, source.clock,
+        lambda now: db_figures(source, now),
+        lambda language, db, now: build(source, language, db, now))
+
+    async def stop(_: web.Application) -> None:
+        await hub.stop()
+
+    app.on_cleanup.append(stop)
     app.router.add_get("/wallboard", wallboard)
     app.router.add_get("/wallboard/feed", wallboard_feed)
