@@ -7,6 +7,7 @@ or `api(..., as_agent="A001")` (an agent token named for the agent).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,14 @@ async def ami_hotline(
     )
     try:
         assert running.ami is not None and await running.ami.client.wait_up(3)
+        # The state is rebuilt from QueueStatus after login: events a test sends before that
+        # would be replaced by the simulator's lists, as a resync replaces them in production.
+        ami = running.ami
+        for _ in range(300):
+            if ami.resyncs:
+                break
+            await asyncio.sleep(0.01)
+        assert ami.resyncs, "the AMI state was never synchronised after login"
         yield running
     finally:
         await running.close()

@@ -39,6 +39,7 @@ class AmiService:
             client_url, on_event=self._feed, on_login=self._resync, **client_options
         )
         self.listeners: list[Callable[[Mapping[str, Any]], None]] = []  # e.g. the dialer's
+        self.resyncs = 0  # state rebuilt from the PBX's lists after each login
 
     def _feed(self, event: Mapping[str, Any]) -> None:
         self.state.feed(event)
@@ -102,6 +103,7 @@ class AmiService:
         self.state.begin_resync()
         for event in events:
             self.state.feed(event)
+        self.resyncs += 1
         log.info("AMI state resynchronised: %d channels (%d calls ended while the link was "
                  "down), %d QueueStatus entries", len(channels), len(ended), len(events))
 
