@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ivr.db.enums import TicketType
 from ivr.db.models import DialTarget, DoNotCall, Ticket
@@ -28,13 +29,14 @@ class ScoreSpread:
 
 @dataclass(frozen=True)
 class Escalation:
-    ticket: str  # the work order reopened by the answer
+    ticket: str  # the escalation work order the answer opened, for a supervisor
     type: str
     status: str
     resolved: bool | None
     score: int | None
     answered_at: datetime | None
     number: str  # the customer's number; the pages mask it
+    followed_up: str | None = None  # the closed work order the follow-up call was about
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,21 @@ class SurveyBoard:
 
     async def escalations(self, start: datetime, end: datetime,
                           limit: int = 200) -> list[Escalation]:
-        """Work orders reopened by a survey answer in [start, end), newest first."""
+        """Escalations opened by a survey answer in [start, end), newest first, each with the
+        work order it was about."""
         _check_range(start, end)
+        followed = aliased(Ticket)
         query = (
-            select(DialTarget, Ticket).join(Ticket, Ticket.id == DialTarget.escalation_ticket_id)
+            select(DialTarget, Ticket, followed.number)
+            .join(Ticket, Ticket.id == DialTarget.escalation_ticket_id)
+            .outerjoin(followed, followed.id == DialTarget.ticket_id)
             .where(DialTarget.ended_at >= start, DialTarget.ended_at < end)
             .order_by(DialTarget.ended_at.desc(), DialTarget.id.desc()).limit(limit))
         async with self._db.sessionmaker() as session:
             return [Escalation(ticket.number, ticket.type.value, ticket.status.value,
-                               target.resolved, target.score, target.ended_at, target.number)
-                    for target, ticket in (await session.execute(query)).all()]
+                               target.resolved, target.score, target.ended_at, target.number,
+                               followed_up)
+                    for target, ticket, followed_up in (await session.execute(query)).all()]
 
     async def do_not_call(self, search: str = "", limit: int = 200) -> list[DoNotCallEntry]:
         """The list, newest first; `search` matches a part of the number or the reason."""

@@ -149,15 +149,18 @@ async def test_coverage_satisfaction_and_escalations_from_answered_follow_ups(
     assert await page.locator("#score-chart svg path").count() >= 4
     assert await page.locator("#resolved-chart svg").count() == 1
 
-    links = page.locator("#escalations a")
-    assert sorted(await links.all_inner_texts()) == sorted(repairs[2:])  # score 2, unresolved
+    links = page.locator("#escalations a.escalation")
+    escalations = await links.all_inner_texts()
+    assert len(escalations) == 2 and all(n.startswith("E") for n in escalations)
+    followed = await page.locator("#escalations a.followed").all_inner_texts()
+    assert sorted(followed) == sorted(repairs[2:])  # score 2, unresolved
     assert "+86138****8000" in await page.locator("#escalations").inner_text()
     assert "13800138000" not in await page.content()  # the survey team sees no full number
     await screenshot(page, "surveys")
     await links.first.click()
     await page.wait_for_load_state()
     assert "/surveys/orders/" in page.url
-    assert await page.locator("#order-status").inner_text() == "待处理"  # reopened
+    assert await page.locator("#order-status").inner_text() == "待处理"  # for a supervisor
     assert await page.locator("#follow-ups tbody tr").count() == 1
     await screenshot(page, "survey-order")
 

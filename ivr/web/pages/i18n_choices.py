@@ -87,6 +87,7 @@ CHOICES: dict[str, tuple[str, str]] = {  # key: (zh-CN, en-US)
     "resolved": ("已解决", "Resolved"),
     "not_resolved": ("未解决", "Not resolved"),
     "escalations": ("回访不满意升级", "Escalations"),
+    "followed_up_order": ("回访工单", "Order followed up"),
     "work_order": ("工单", "Work order"),
     "answered_at": ("回访时间", "Answered"),
     "follow_ups": ("回访记录", "Follow-ups"),

@@ -213,7 +213,8 @@ async def order_page(request: web.Request) -> web.Response:
     order = await source.services.tickets.get(number)
     if order is None:
         raise web.HTTPNotFound(text=f"no work order {number}")
-    results = await source.services.surveys.results(order.number)
+    # An escalation's follow-ups are those of the order it escalates.
+    results = await source.services.surveys.results(order.escalates or order.number)
     return render(request, "survey_order.html", {
         "heading": "work_order", "order": order, "caller": mask_phone(order.caller),
         "results": results, "tz": source.timezone,
