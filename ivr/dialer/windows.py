@@ -4,11 +4,11 @@ Saturday is a working day and a public holiday is not), or on chosen weekdays re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from ivr.services.errors import ValidationError
-from ivr.services.workdays import NO_SCHEDULE, Schedule, is_working_day
+from ivr.services.workdays import NO_SCHEDULE, Schedule, day_allowed, next_opening
 
 
 @dataclass(frozen=True)
@@ -43,30 +43,17 @@ class CallingWindow:
                 "days": self.days, "weekdays": list(self.weekdays), "holidays": self.holidays}
 
     def day_allowed(self, day: date, schedule: Schedule = NO_SCHEDULE) -> bool:
-        if self.days == "every_day":
-            return True
-        if self.days == "workdays":
-            return is_working_day(day, schedule)
-        if day.isoweekday() not in self.weekdays:
-            return False
-        # A public holiday is a day off even on a listed weekday, unless holidays are allowed.
-        return self.holidays or day.isoweekday() >= 6 or is_working_day(day, schedule)
+        return day_allowed(day, self.days, self.weekdays, self.holidays, schedule)
 
     def next_open(
         self, now: datetime, tz: tzinfo, schedule: Schedule = NO_SCHEDULE
     ) -> datetime:
         """`now` if the window is open, else the next moment it opens (within 60 days)."""
-        local = now.astimezone(tz)
-        for offset in range(60):
-            day = local.date() + timedelta(days=offset)
-            if not self.day_allowed(day, schedule):
-                continue
-            opens = datetime.combine(day, self.start, tz)
-            closes = datetime.combine(day, self.end, tz)
-            if offset == 0 and local >= closes:
-                continue
-            return max(opens, local)
-        raise ValidationError("window", "no open day within 60 days")
+        opening = next_opening(now, tz, self.start, self.end,
+                               lambda day: self.day_allowed(day, schedule), 60)
+        if opening is None:
+            raise ValidationError("window", "no open day within 60 days")
+        return opening
 
 
 def is_open(window: CallingWindow, now: datetime, tz: tzinfo,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time as monotonic_time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Any
 
 from ivr.services.calendar import WorkingCalendar
-from ivr.services.workdays import NO_SCHEDULE, Schedule, is_working_day
+from ivr.services.workdays import NO_SCHEDULE, Schedule, day_allowed, next_opening
 
 ALWAYS_OPEN_QUEUES = frozenset({"emergency"})
 DAYS = ("workdays", "weekdays", "every_day")
@@ -72,29 +72,13 @@ class QueueHours:
         return cls(opens, closes, days, tuple(weekdays_raw), holidays == "open")
 
     def day_open(self, day: date, schedule: Schedule = NO_SCHEDULE) -> bool:
-        if self.days == "every_day":
-            return True
-        if self.days == "workdays":
-            return is_working_day(day, schedule)
-        if day.isoweekday() not in self.weekdays:
-            return False
-        # A public holiday on a listed weekday is a day off unless holidays are open.
-        return self.holidays_open or day.isoweekday() >= 6 or is_working_day(day, schedule)
+        return day_allowed(day, self.days, self.weekdays, self.holidays_open, schedule)
 
     def next_open(self, now: datetime, tz: tzinfo,
                   schedule: Schedule = NO_SCHEDULE) -> datetime | None:
         """`now` while open, else when the queue next opens; None: not within 60 days."""
-        local = now.astimezone(tz)
-        for offset in range(LOOKAHEAD_DAYS):
-            day = local.date() + timedelta(days=offset)
-            if not self.day_open(day, schedule):
-                continue
-            opens = datetime.combine(day, self.opens, tz)
-            closes = datetime.combine(day, self.closes, tz)
-            if offset == 0 and local >= closes:
-                continue
-            return max(opens, local)
-        return None
+        return next_opening(now, tz, self.opens, self.closes,
+                            lambda day: self.day_open(day, schedule), LOOKAHEAD_DAYS)
 
 
 @dataclass(frozen=True)

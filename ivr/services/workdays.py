@@ -14,9 +14,9 @@ days, and the deadline is marked provisional, so whoever reads it knows it may m
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from holidays.countries.china import China, ChinaStaticHolidays
@@ -116,3 +116,32 @@ def _warn_once(year: int) -> None:
             "`ivr calendar import`)",
             year,
         )
+
+
+def day_allowed(day: date, days: str, weekdays: Collection[int], holidays_open: bool,
+                schedule: Schedule = NO_SCHEDULE) -> bool:
+    """Whether a day of `days` ("every_day", "workdays", or the listed ISO `weekdays`) is open:
+    the calling windows of campaigns and the hours of queues read it the same way."""
+    if days == "every_day":
+        return True
+    if days == "workdays":
+        return is_working_day(day, schedule)
+    if day.isoweekday() not in weekdays:
+        return False
+    # A public holiday is a day off even on a listed weekday, unless holidays are open.
+    return holidays_open or day.isoweekday() >= 6 or is_working_day(day, schedule)
+
+
+def next_opening(now: datetime, tz: tzinfo, opens: time, closes: time,
+                 allowed: Callable[[date], bool], lookahead: int) -> datetime | None:
+    """`now` while a daily window is open, else when it next opens; None: not within
+    `lookahead` days."""
+    local = now.astimezone(tz)
+    for offset in range(lookahead):
+        day = local.date() + timedelta(days=offset)
+        if not allowed(day):
+            continue
+        if offset == 0 and local >= datetime.combine(day, closes, tz):
+            continue
+        return max(datetime.combine(day, opens, tz), local)
+    return None
