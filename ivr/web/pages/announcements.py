@@ -14,6 +14,7 @@ from ivr.flow.announcements import AnnouncementBoard
 from ivr.services.announcements import AnnouncementInput, draft_from_outage
 from ivr.services.errors import Conflict, NotFound, ValidationError
 from ivr.services.hotline_services import HotlineServices
+from ivr.web.pages.common import FormFields
 from ivr.web.sessions import SESSION_KEY
 
 _LOCAL = "%Y-%m-%dT%H:%M"
@@ -47,21 +48,11 @@ async def section(services: HotlineServices, tz: ZoneInfo,
 async def switch_on(request: web.Request, services: HotlineServices, tz: ZoneInfo,
                     board: AnnouncementBoard) -> dict[str, str]:
     """Create from the posted form; returns the audio check per language."""
-    form = await request.post()
-
-    def field(name: str) -> str:
-        return str(form.get(name, "")).strip()
-
-    def when(name: str) -> datetime | None:
-        if not field(name):
-            return None
-        try:
-            return datetime.fromisoformat(field(name)).replace(tzinfo=tz)
-        except ValueError:
-            raise ValidationError(name, "a date and time expected") from None
+    form = FormFields(await request.post(), tz)
+    field, when = form.text, form.when
 
     everyone = field("everyone") == "yes"
-    areas = [a.strip() for a in field("areas").replace("，", ",").split(",") if a.strip()]
+    areas = form.items("areas")
     if everyone == bool(areas):
         raise ValidationError("areas", "give the areas, or tick everyone (not both)")
     expires = when("expires_at")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 
 from ivr.db.enums import Language
+from ivr.services.errors import ValidationError
 from ivr.web.pages.i18n import translate
 from ivr.web.sessions import PRE_CSRF_COOKIE, SESSION_KEY, Session, set_cookie
 
@@ -67,3 +70,25 @@ def safe_next(value: str | None) -> str | None:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return None
+
+
+class FormFields:
+    """A posted staff form read the way every page reads it: trimmed text, lists split on
+    commas (Chinese or Latin), local date-times from `datetime-local` inputs."""
+
+    def __init__(self, form: Mapping[str, Any], tz: tzinfo) -> None:
+        self._form, self._tz = form, tz
+
+    def text(self, name: str) -> str:
+        return str(self._form.get(name, "")).strip()
+
+    def items(self, name: str) -> list[str]:
+        return [a.strip() for a in self.text(name).replace("，", ",").split(",") if a.strip()]
+
+    def when(self, name: str) -> datetime | None:
+        if not self.text(name):
+            return None
+        try:
+            return datetime.fromisoformat(self.text(name)).replace(tzinfo=self._tz)
+        except ValueError:
+            raise ValidationError(name, "a date and time expected") from None

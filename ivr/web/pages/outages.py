@@ -17,7 +17,7 @@ from ivr.services.errors import NotFound, ValidationError
 from ivr.services.hotline_services import HotlineServices
 from ivr.services.outages import OutageInput, validate_outage
 from ivr.web.pages import announcements
-from ivr.web.pages.common import render
+from ivr.web.pages.common import FormFields, render
 from ivr.web.sessions import page
 
 
@@ -93,18 +93,8 @@ async def end_announcement(request: web.Request) -> web.Response:
 @page("dispatch", "supervisor")
 async def save_outage(request: web.Request) -> web.Response:
     source = request.app[OUTAGE_PAGE_KEY]
-    form = await request.post()
-
-    def field(name: str) -> str:
-        return str(form.get(name, "")).strip()
-
-    def when(name: str) -> datetime | None:
-        if not field(name):
-            return None
-        try:
-            return datetime.fromisoformat(field(name)).replace(tzinfo=source.timezone)
-        except ValueError:
-            raise ValidationError(name, "a date and time expected") from None
+    form = FormFields(await request.post(), source.timezone)
+    field, when = form.text, form.when
 
     try:
         starts = when("starts_at")
@@ -113,7 +103,7 @@ async def save_outage(request: web.Request) -> web.Response:
         data = validate_outage(OutageInput(
             id=field("id"), kind=field("kind"), starts_at=starts, restore_eta=when("restore_eta"),
             status=OutageStatus.ACTIVE if starts <= datetime.now(UTC) else OutageStatus.SCHEDULED,
-            areas=[a.strip() for a in field("areas").replace("，", ",").split(",") if a.strip()],
+            areas=form.items("areas"),
             transformers=[t.strip() for t in field("transformers").split(",") if t.strip()],
             cause=field("cause"),
         ))
