@@ -107,15 +107,30 @@ class SendGate:
         self._clock = clock
         self._sent: deque[float] = deque()
 
-    async def wait(self) -> None:
+    def delay(self, now: float) -> float:
+        """How long until one more write fits (0 when it fits now)."""
+        rate = self._rate()
+        span = (1.0 if rate >= 1 else 1.0 / rate) + self._guard
+        limit = int(rate) if rate >= 1 else 1
+        while self._sent and now - self._sent[0] >= span:
+            self._sent.popleft()
+        if len(self._sent) < limit:
+            return 0.0
+        return max(self._sent[0] + span - now, 0.001)
+
+    def record(self, now: float) -> None:
+        self._sent.append(now)
+
+    async def wait(self, *others: SendGate) -> None:
+        """Wait until a write fits this gate and every one of `others`, and count it in all of
+        them at the same instant: a write held by one limit (the trunk) must not have been
+        counted earlier by another (its campaign), or the two spans would disagree."""
+        gates = (self, *others)
         while True:
-            rate = self._rate()
-            span = (1.0 if rate >= 1 else 1.0 / rate) + self._guard
-            limit = int(rate) if rate >= 1 else 1
             now = self._clock()
-            while self._sent and now - self._sent[0] >= span:
-                self._sent.popleft()
-            if len(self._sent) < limit:
-                self._sent.append(now)
+            wait = max(gate.delay(now) for gate in gates)
+            if wait == 0.0:
+                for gate in gates:
+                    gate.record(now)
                 return
-            await asyncio.sleep(self._sent[0] + span - now)
+            await asyncio.sleep(wait)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -63,6 +64,30 @@ class Rig:
 
 def check_rules(raw: dict[str, Any]) -> dict[str, Any]:
     return Rules.parse(raw, trunk_channels=30).as_dict()
+
+
+@asynccontextmanager
+async def simulator_on_own_thread(plan: Callable[[str], Answer]) -> AsyncIterator[AmiSimulator]:
+    """The AMI simulator on a thread and event loop of its own, as the PBX is a process of
+    its own: the time it stamps on an arriving Originate is when it reads it, not when the
+    test's busy event loop (dialer, database, polling) gets round to reading it."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="pbx", daemon=True)
+    thread.start()
+
+    async def start() -> AmiSimulator:
+        sim = AmiSimulator()
+        sim.pbx.trunk = OutboundTrunk(plan=plan)
+        return await sim.start()
+
+    sim = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(start(), loop))
+    try:
+        yield sim
+    finally:
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(sim.stop(), loop))
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ivr.db.enums import AttemptResult, TargetState
 from ivr.db.session import Database
 from ivr.pbxsim.ami_outbound import Answer
-from tests.dialer.rig import dialer_rig
+from tests.dialer.rig import dialer_rig, simulator_on_own_thread
 
 
 def _ended(targets: list) -> bool:  # type: ignore[type-arg]
@@ -18,7 +18,7 @@ def _ended(targets: list) -> bool:  # type: ignore[type-arg]
 
 async def test_pacing_never_exceeds_channels_or_calls_per_second(db: Database) -> None:
     plan = lambda n: Answer("no_answer", after=0.3)  # noqa: E731
-    async with dialer_rig(db, plan) as rig:
+    async with simulator_on_own_thread(plan) as sim, dialer_rig(db, sim=sim) as rig:
         numbers = [f"+86139{i:08d}" for i in range(24)]
         await rig.campaign("paced", numbers, pacing={"channels": 4, "per_second": 8},
                            retries={"max_attempts": 1})
@@ -30,7 +30,8 @@ async def test_pacing_never_exceeds_channels_or_calls_per_second(db: Database) -
 
 
 async def test_rate_limit_holds_with_many_channels(db: Database) -> None:
-    async with dialer_rig(db, lambda n: Answer("busy", after=0.01)) as rig:
+    plan = lambda n: Answer("busy", after=0.01)  # noqa: E731
+    async with simulator_on_own_thread(plan) as sim, dialer_rig(db, sim=sim) as rig:
         await rig.campaign("rate", [f"+86138{i:08d}" for i in range(15)],
                            pacing={"channels": 20, "per_second": 5},
                            retries={"max_attempts": 1})

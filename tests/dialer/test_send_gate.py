@@ -34,3 +34,24 @@ async def test_the_call_over_the_rate_waits_for_the_span_to_pass() -> None:
     assert loop.time() - started < 0.1  # four within the first second
     await gate.wait()
     assert loop.time() - started >= 0.99  # the fifth waits for the span to pass
+
+
+
+async def test_a_campaign_held_by_a_full_trunk_keeps_its_own_rate() -> None:
+    loop = asyncio.get_running_loop()
+    trunk = SendGate(lambda: 3.0, clock=loop.time, guard=0.0)
+    campaign = SendGate(lambda: 2.0, clock=loop.time, guard=0.0)
+    for _ in range(3):  # another campaign has just filled the trunk's second
+        await trunk.wait()
+    sent: list[float] = []
+
+    async def send() -> None:
+        await campaign.wait(trunk)
+        sent.append(loop.time())
+
+    await asyncio.gather(*(send() for _ in range(3)))
+    # Counted by the campaign only when the trunk let them go: two at the trunk's next
+    # second, the third a second after (not three at once, as a campaign that counted its
+    # writes while they queued for the trunk would send).
+    sent.sort()
+    assert sent[1] - sent[0] < 0.1 and sent[2] - sent[0] >= 0.99
