@@ -154,7 +154,12 @@ def report(transcripts: list[CallTranscript], wall: float, peak_mb: float, idle_
         print(f"  before {verb:<18} p50 {percentile(times, 50):8.2f} ms   "
               f"p99 {percentile(times, 99):8.2f} ms   ({len(times)})")
     print("key to first word of the next prompt (reply with the key -> STREAM FILE):")
-    for label, times in sorted(key_to_first_word(transcripts).items(), key=lambda kv: -len(kv[1])):
+    waits = key_to_first_word(transcripts)
+    every = [t for times in waits.values() for t in times]
+    if every:  # the figure the aim is stated in: every caller's wait, whatever they heard
+        print(f"  {'every prompt':<12} p50 {percentile(every, 50):8.2f} ms   "
+              f"p99 {percentile(every, 99):8.2f} ms   max {max(every):8.2f} ms   ({len(every)})")
+    for label, times in sorted(waits.items(), key=lambda kv: -len(kv[1])):
         print(f"  {label:<12} p50 {percentile(times, 50):8.2f} ms   "
               f"p99 {percentile(times, 99):8.2f} ms   max {max(times):8.2f} ms   ({len(times)})")
     print(f"calls lost         {len(lost)}")
@@ -203,12 +208,14 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
 
 
 def prepare_demo(args: argparse.Namespace) -> dict[str, str]:
-    """A fresh SQLite data directory with the demo data loaded and the prompts rendered."""
+    """A fresh SQLite data directory with the demo data loaded, the prompts rendered and
+    every customer's address rendered ahead (as `ivr prompts addresses` after an import, or
+    the server's own background job given a quiet hour): the calls measure the calls."""
     data_dir = tempfile.mkdtemp(prefix="ivr-bench-")
     env = os.environ | {"IVR_DATA_DIR": data_dir}
     env.pop("IVR_DATABASE_URL", None)
     load = ["demo", "load", "--customers", str(args.demo_customers)]
-    for command in (load, ["prompts", "build"]):
+    for command in (load, ["prompts", "build"], ["prompts", "addresses"]):
         subprocess.run([sys.executable, "-m", "ivr.cli.main", *command], env=env, check=True,
                        stdout=subprocess.DEVNULL)
     args.sounds = args.sounds or str(Path(data_dir) / "prompt-cache")
@@ -247,12 +254,27 @@ def statements(http_port: int | None) -> int | None:
         return None
 
 
+async def settle(pid: int, quiet: float = 0.03, most: float = 120.0) -> None:
+    """Wait until the server's start-up work is done (it checks every cached address file
+    once, say): its CPU below `quiet` of a core over a second, so that work is not counted
+    as the calls'."""
+    waited = time.perf_counter()
+    while time.perf_counter() - waited < most:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pid) - before < quiet:
+            break
+    print(f"server settled after {time.perf_counter() - waited:.1f} s")
+
+
 async def bench(args: argparse.Namespace,
                 process: subprocess.Popen[bytes] | None) -> tuple[float, float]:
     """Run the calls and print the figures; returns (commands, CPU ms) per call."""
     if process is not None:
         await wait_for_port(args.port, process, 600)
     pid = process.pid if process else args.server_pid
+    if pid is not None:
+        await settle(pid)
     idle = rss_mb(pid, "VmRSS")
     before = statements(args.http_port)
     health_cost = (statements(args.http_port) or 0) - (before or 0)  # one health request's own

@@ -9,6 +9,8 @@ import click
 from rich.progress import Progress
 
 from ivr.config import Settings
+from ivr.db.session import Database
+from ivr.services.customers import Customers
 from ivr.speech.build import BuildResult, build_prompts, load_prompt_texts, static_count
 from ivr.speech.pbx_sounds import PbxSoundsResult, write_pbx_sounds
 from ivr.speech.recordings import find_recordings
@@ -62,6 +64,49 @@ async def _build(
                 recordings=find_recordings(settings.prompts_dir),
             )
         return result, synth.retries, synth.engine_retries
+
+
+@prompts.command()
+@click.option("--workers", default=2, show_default=True, help="Text-to-speech worker processes.")
+@click.pass_obj
+def addresses(settings: Settings, workers: int) -> None:
+    """Render every customer's address ahead (what `ivr serve` does in the background while
+    the lines are quiet): run after a large import, before a storm, so that no caller's
+    read-back waits for speech synthesis."""
+    rendered, cached, failed = asyncio.run(_addresses(settings, workers))
+    click.echo(f"addresses: {rendered} rendered, {cached} cached, {failed} failed "
+               f"-> {settings.prompt_cache_dir}")
+    if failed:  # by count only: an address is personal data, not for a terminal's scrollback
+        raise click.ClickException(f"{failed} address(es) could not be rendered")
+
+
+async def _addresses(settings: Settings, workers: int) -> tuple[int, int, int]:
+    database = Database.from_settings(settings)
+    try:
+        wanted = await Customers(database).addresses()
+    finally:
+        await database.close()
+    rendered = cached = failed = 0
+    async with EspeakSynthesizer.from_settings(settings, workers=workers) as synth:
+        gate = asyncio.Semaphore(workers)
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Rendering addresses", total=len(wanted))
+
+            async def one(address: str, language: str) -> None:
+                nonlocal rendered, cached, failed
+                async with gate:
+                    try:
+                        if await synth.is_cached(address, language):
+                            cached += 1
+                        else:
+                            await synth.render(address, language)
+                            rendered += 1
+                    except Exception:
+                        failed += 1
+                    progress.advance(task)
+
+            await asyncio.gather(*(one(a, lang.value) for a, lang in wanted))
+    return rendered, cached, failed
 
 
 @prompts.command("pbx-sounds")
