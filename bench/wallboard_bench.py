@@ -41,7 +41,7 @@ from pathlib import Path
 
 from agi_bench import percentile, raise_fd_limit, rss_mb
 from cluster_bench import Cluster, loadavg, prepare
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, CDPSession, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ivr.asterisk_names import ASTERISK_QUEUES, QUEUES
@@ -209,6 +209,15 @@ async def sign_in(browser: Browser, base: str) -> Page:
     return page
 
 
+MAIN_THREAD = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration")
+
+
+async def main_thread(cdp: CDPSession) -> dict[str, float]:
+    """Seconds the page's main thread has spent so far: in all, in scripts, styles, layout."""
+    metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
+    return {m["name"]: float(m["value"]) for m in metrics if m["name"] in MAIN_THREAD}
+
+
 def fmt(values: list[float]) -> str:
     return (f"p50 {percentile(values, 50):6.0f}  p99 {percentile(values, 99):6.0f}  "
             f"max {max(values, default=float('nan')):6.0f} ms")
@@ -230,6 +239,11 @@ async def run(args: argparse.Namespace) -> None:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             pages = [await sign_in(browser, base) for _ in range(args.browsers)]
+            # Each page's main thread, as Chromium counts it: where a page's CPU goes
+            sessions = [await p.context.new_cdp_session(p) for p in pages]
+            for cdp in sessions:
+                await cdp.send("Performance.enable")
+            main_before = [await main_thread(cdp) for cdp in sessions]
             idle = rss_mb(server, "VmRSS")
             load_before = loadavg()
             cpu_before = cluster.cpu_seconds()[0]
@@ -251,6 +265,7 @@ async def run(args: argparse.Namespace) -> None:
             browsers_cpu = descendants_cpu(os.getpid(), exclude=server) - browsers_before
             peak = rss_mb(server)
             records = [await p.evaluate("window.__wb") for p in pages]
+            main_after = [await main_thread(cdp) for cdp in sessions]
             load_after = loadavg()
             await browser.close()
         print(f"wallboard: {args.calls} calls in flight, {args.agents} agents, {args.browsers} "
@@ -272,6 +287,11 @@ async def run(args: argparse.Namespace) -> None:
         print(f"pages at the end   {args.browsers - behind} of {args.browsers}, the last "
               f"{tail:.1f} s after the last step")
         print(f"browsers           CPU {browsers_cpu:.1f} s (Chromium and Playwright's driver)")
+        spent = {k: sum(a[k] - b[k] for a, b in zip(main_after, main_before, strict=True))
+                 / len(pages) for k in MAIN_THREAD}
+        print("a page's main thread " + ", ".join(
+            f"{k.removesuffix('Duration').lower()} {v:.1f} s" for k, v in spent.items())
+            + f" (per page, over {wall:.0f} s)")
         print(f"server             CPU {cpu:.1f} s over {wall:.0f} s "
               f"({100 * cpu / wall:.0f}% of a core); memory idle {idle:.0f} MB, "
               f"peak {peak:.0f} MB")

@@ -65,8 +65,9 @@
       chartNext = null;
     }, wait);
   }
+  var figures = document.querySelectorAll("[data-k]");  // the page's figures never change
   function show(w) {
-    document.querySelectorAll("[data-k]").forEach(function (el) {
+    figures.forEach(function (el) {
       var v = w[el.dataset.k];
       if (el.dataset.k === "alarms") v = w.alarms.join(" · ");
       else if (el.hasAttribute("data-pct")) v = v === null ? "—" : v + "%";
@@ -83,13 +84,13 @@
     chart(w.chart);
     document.body.dataset.updated = String(Date.now());
   }
-  var latest = null;
-  function frame() { var w = latest; latest = null; if (w !== null) show(w); }
+  var latest = null;  // the newest message's text: one replaced before its frame is never parsed
+  function frame() { var text = latest; latest = null; if (text !== null) show(JSON.parse(text)); }
   function connect() {
     var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/wallboard/feed");
     ws.onmessage = function (m) {
       if (latest === null) requestAnimationFrame(frame);
-      latest = JSON.parse(m.data);
+      latest = m.data;
     };
     ws.onclose = function () { setTimeout(connect, 2000); };
   }
