@@ -152,8 +152,11 @@ class Joiner:
         return await self.synth.is_known(text, language)
 
     async def ready(self, text: str, language: str) -> bool:
-        """Whether free text (an address) is rendered and can be joined without a wait."""
-        return await self.synth.is_cached(text, language)
+        """Whether free text (an address) is rendered and can be joined without a wait: known
+        in memory, not measured again on a caller's path (every rendering is measured before
+        it is published; the background job and `ivr prompts addresses` re-measure old files).
+        One not known here is looked for by `render_ahead`, on disk first."""
+        return await self.synth.is_known(text, language)
 
     def render_ahead(self, text: str, language: str) -> asyncio.Task[bool]:
         """Render free text in the background (True once rendered); a caller who stops

