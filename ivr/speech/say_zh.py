@@ -12,6 +12,7 @@ Choices (the utility's style):
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -26,7 +27,13 @@ _PAUSE = "，"
 
 def number(value: int | Decimal) -> str:
     """12 → 十二, 3.5 → 三点五, -5 → 负五."""
-    text = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return _an2cn(format(value, "f") if isinstance(value, Decimal) else str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _an2cn(text: str) -> str:
+    # Calls read the same few hundred numbers (days, hours, amounts) over and over, and
+    # cn2an checks and normalises its input each time: about 30 conversions a bill call.
     return str(cn2an.an2cn(text, "low"))
 
 
