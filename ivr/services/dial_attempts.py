@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, bindparam, func, insert, select, update
 
 from ivr.db.enums import AttemptResult, CampaignStatus, TargetState
 from ivr.db.models import Campaign, DialAttempt, DialTarget, DoNotCall
@@ -52,8 +52,10 @@ RetryPolicy = Callable[[dict[str, Any], AttemptResult, int], "timedelta | None"]
 
 class AttemptStore:
     """The dialer's hot path is Core statements built once here (no ORM objects, SQLAlchemy's
-    compiled-statement cache hit every time) on a bare connection: what each attempt costs in
-    CPU is what sets how many one process can drive."""
+    compiled-statement cache hit every time), each claim and each batch of results one
+    transaction run as one piece (`Database.transactions`: on SQLite one hop to a thread of
+    its own, not several per statement): what each attempt costs in CPU is what sets how many
+    one process can drive."""
 
     def __init__(self, db: Database, dialer: str, retry: RetryPolicy) -> None:
         self._db = db
@@ -119,23 +121,27 @@ class AttemptStore:
         older targets first, each with its attempt written and committed."""
         if not campaign_ids or limit <= 0:
             return []
-        async with self._db.engine.begin() as conn:
-            rows = (await conn.execute(
-                self._claim, {"now": now, "campaigns": campaign_ids, "limit": limit})).all()
-            blocked = [{"tid": r.id, "at": now} for r in rows if r.blocked is not None]
-            rows = [r for r in rows if r.blocked is None]
-            if blocked:
-                await conn.execute(self._blocked, blocked)
-            if not rows:
-                return []
-            action_ids = [f"dial-{uuid.uuid4().hex}" for _ in rows]
-            ids = (await conn.execute(self._insert_attempt, [
-                {"target_id": r.id, "action_id": a, "number": r.number,
-                 "result": AttemptResult.DIALLING, "dialer": self.dialer, "started_at": now}
-                for r, a in zip(rows, action_ids, strict=True)])).scalars().all()
-            await conn.execute(self._dialling, [
-                {"tid": r.id, "n": r.attempts + 1, "why": f"attempt {r.attempts + 1} dialling"}
-                for r in rows])
+        return await self._db.transactions.run(
+            lambda conn: self._claim_in(conn, campaign_ids, limit, now))
+
+    def _claim_in(self, conn: Connection, campaign_ids: list[int], limit: int,
+                  now: datetime) -> list[Claim]:
+        rows = conn.execute(
+            self._claim, {"now": now, "campaigns": campaign_ids, "limit": limit}).all()
+        blocked = [{"tid": r.id, "at": now} for r in rows if r.blocked is not None]
+        rows = [r for r in rows if r.blocked is None]
+        if blocked:
+            conn.execute(self._blocked, blocked)
+        if not rows:
+            return []
+        action_ids = [f"dial-{uuid.uuid4().hex}" for _ in rows]
+        ids = conn.execute(self._insert_attempt, [
+            {"target_id": r.id, "action_id": a, "number": r.number,
+             "result": AttemptResult.DIALLING, "dialer": self.dialer, "started_at": now}
+            for r, a in zip(rows, action_ids, strict=True)]).scalars().all()
+        conn.execute(self._dialling, [
+            {"tid": r.id, "n": r.attempts + 1, "why": f"attempt {r.attempts + 1} dialling"}
+            for r in rows])
         return [Claim(i, a, r.id, r.campaign_id, r.number, r.language, r.flow, r.caller_id)
                 for i, a, r in zip(ids, action_ids, rows, strict=True)]
 
@@ -154,27 +160,30 @@ class AttemptStore:
         read in one query. A bool per result, as `record` gives."""
         if not results:
             return []
+        return await self._db.transactions.run(lambda conn: self._record_in(conn, results, now))
+
+    def _record_in(self, conn: Connection, results: Sequence[Result],
+                   now: datetime) -> list[bool]:
         changed: list[bool] = []
         moved: dict[int, AttemptResult] = {}
-        async with self._db.engine.begin() as conn:
-            for item in results:
-                target_id = (await conn.execute(self._result, {
-                    "aid": item.action_id, "res": item.result, "uid": item.uniqueid,
-                    "why": item.cause[:100],
-                    "at": None if item.result == AttemptResult.ANSWERED else now,
-                })).scalar()
-                changed.append(target_id is not None)
-                if target_id is not None:
-                    moved[target_id] = item.result
-            if moved:
-                rows = (await conn.execute(self._moved, {"ids": list(moved)})).all()
-                changes = [
-                    {"tid": r.id, **step}
-                    for r in rows
-                    if (step := next_step(r.state, r.attempts, r.rules, moved[r.id], now,
-                                          self._retry)) is not None]
-                if changes:
-                    await conn.execute(self._advance_target, changes)
+        for item in results:
+            target_id = conn.execute(self._result, {
+                "aid": item.action_id, "res": item.result, "uid": item.uniqueid,
+                "why": item.cause[:100],
+                "at": None if item.result == AttemptResult.ANSWERED else now,
+            }).scalar()
+            changed.append(target_id is not None)
+            if target_id is not None:
+                moved[target_id] = item.result
+        if moved:
+            rows = conn.execute(self._moved, {"ids": list(moved)}).all()
+            changes = [
+                {"tid": r.id, **step}
+                for r in rows
+                if (step := next_step(r.state, r.attempts, r.rules, moved[r.id], now,
+                                      self._retry)) is not None]
+            if changes:
+                conn.execute(self._advance_target, changes)
         return changed
 
     def _advance(self, target: DialTarget, campaign: Campaign, result: AttemptResult,
