@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Table, bindparam, func, insert, select, update
@@ -92,14 +93,15 @@ class AttemptStore:
             .values(state=TargetState.DO_NOT_CALL, ended_at=bindparam("at"),
                     reason="on the do-not-call list"))
         # An attempt changes only while it is `dialling`: a late or repeated response, or one
-        # resolved as lost meanwhile, changes nothing (RETURNING says whether it did).
+        # resolved as lost meanwhile, changes nothing (RETURNING says which did). Results
+        # alike (the same outcome, cause and time: a run of busy calls) share one statement.
         self._result = (
             update(attempts)
-            .where(attempts.c.action_id == bindparam("aid"),
+            .where(attempts.c.action_id.in_(bindparam("aids", expanding=True)),
                    attempts.c.result == AttemptResult.DIALLING)
             .values(result=bindparam("res"), uniqueid=bindparam("uid"),
                     cause=bindparam("why"), ended_at=bindparam("at"))
-            .returning(attempts.c.target_id))
+            .returning(attempts.c.action_id, attempts.c.target_id))
         moved = (
             select(targets.c.id, targets.c.state, targets.c.attempts, campaigns.c.rules)
             .join(campaigns, campaigns.c.id == targets.c.campaign_id)
@@ -166,15 +168,19 @@ class AttemptStore:
                    now: datetime) -> list[bool]:
         changed: list[bool] = []
         moved: dict[int, AttemptResult] = {}
-        for item in results:
-            target_id = conn.execute(self._result, {
-                "aid": item.action_id, "res": item.result, "uid": item.uniqueid,
-                "why": item.cause[:100],
-                "at": None if item.result == AttemptResult.ANSWERED else now,
-            }).scalar()
-            changed.append(target_id is not None)
-            if target_id is not None:
-                moved[target_id] = item.result
+        # In order, a run of results alike at a time: the first of a repeated ActionID is the
+        # one that changes it, as when each was its own statement.
+        for (res, uid, why), run in groupby(results, lambda r: (r.result, r.uniqueid, r.cause)):
+            items = list(run)
+            targets = {aid: tid for aid, tid in conn.execute(self._result, {
+                "aids": [item.action_id for item in items], "res": res, "uid": uid,
+                "why": why[:100], "at": None if res == AttemptResult.ANSWERED else now,
+            })}
+            for item in items:
+                target_id = targets.pop(item.action_id, None)
+                changed.append(target_id is not None)
+                if target_id is not None:
+                    moved[target_id] = item.result
         if moved:
             rows = conn.execute(self._moved, {"ids": list(moved)}).all()
             changes = [
