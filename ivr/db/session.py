@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from ivr.db.transactions import Transactions
+
 if TYPE_CHECKING:
     from ivr.config import Settings
 
@@ -43,9 +45,22 @@ class Database:
         )
         self.statements = 0  # SQL statements sent, for /api/health and the benchmarks
         event.listen(engine.sync_engine, "before_cursor_execute", self._counted)
+        self._transactions: Transactions | None = None
 
     def _counted(self, *_args: Any) -> None:
         self.statements += 1
+
+    def _add_statements(self, n: int) -> None:
+        self.statements += n
+
+    @property
+    def transactions(self) -> Transactions:
+        """Whole transactions as one piece (on SQLite, one hop to a thread of their own), for
+        hot paths; started on first use, stopped by `close`."""
+        if self._transactions is None:
+            self._transactions = Transactions(
+                self.engine, on_connect=_sqlite_pragmas, on_statements=self._add_statements)
+        return self._transactions
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -100,6 +115,9 @@ class Database:
             )
 
     async def close(self) -> None:
+        if self._transactions is not None:
+            await self._transactions.close()
+            self._transactions = None
         await self.engine.dispose()
 
 

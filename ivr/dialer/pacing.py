@@ -106,6 +106,9 @@ class SendGate:
         self._guard = guard
         self._clock = clock
         self._sent: deque[float] = deque()
+        # Writers waiting here take turns: only the first sleeps until the next slot, rather
+        # than every claimed call waking at each slot to find it taken (a herd of wake-ups).
+        self._turn = asyncio.Lock()
 
     def delay(self, now: float) -> float:
         """How long until one more write fits (0 when it fits now)."""
@@ -126,11 +129,12 @@ class SendGate:
         them at the same instant: a write held by one limit (the trunk) must not have been
         counted earlier by another (its campaign), or the two spans would disagree."""
         gates = (self, *others)
-        while True:
-            now = self._clock()
-            wait = max(gate.delay(now) for gate in gates)
-            if wait == 0.0:
-                for gate in gates:
-                    gate.record(now)
-                return
-            await asyncio.sleep(wait)
+        async with self._turn:
+            while True:
+                now = self._clock()
+                wait = max(gate.delay(now) for gate in gates)
+                if wait == 0.0:
+                    for gate in gates:
+                        gate.record(now)
+                    return
+                await asyncio.sleep(wait)

@@ -14,9 +14,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, bindparam, func, insert, select, update
 
 from ivr.db.enums import AttemptResult, CampaignStatus, TargetState
 from ivr.db.models import Campaign, DialAttempt, DialTarget, DoNotCall
@@ -52,8 +53,10 @@ RetryPolicy = Callable[[dict[str, Any], AttemptResult, int], "timedelta | None"]
 
 class AttemptStore:
     """The dialer's hot path is Core statements built once here (no ORM objects, SQLAlchemy's
-    compiled-statement cache hit every time) on a bare connection: what each attempt costs in
-    CPU is what sets how many one process can drive."""
+    compiled-statement cache hit every time), each claim and each batch of results one
+    transaction run as one piece (`Database.transactions`: on SQLite one hop to a thread of
+    its own, not several per statement): what each attempt costs in CPU is what sets how many
+    one process can drive."""
 
     def __init__(self, db: Database, dialer: str, retry: RetryPolicy) -> None:
         self._db = db
@@ -90,14 +93,15 @@ class AttemptStore:
             .values(state=TargetState.DO_NOT_CALL, ended_at=bindparam("at"),
                     reason="on the do-not-call list"))
         # An attempt changes only while it is `dialling`: a late or repeated response, or one
-        # resolved as lost meanwhile, changes nothing (RETURNING says whether it did).
+        # resolved as lost meanwhile, changes nothing (RETURNING says which did). Results
+        # alike (the same outcome, cause and time: a run of busy calls) share one statement.
         self._result = (
             update(attempts)
-            .where(attempts.c.action_id == bindparam("aid"),
+            .where(attempts.c.action_id.in_(bindparam("aids", expanding=True)),
                    attempts.c.result == AttemptResult.DIALLING)
             .values(result=bindparam("res"), uniqueid=bindparam("uid"),
                     cause=bindparam("why"), ended_at=bindparam("at"))
-            .returning(attempts.c.target_id))
+            .returning(attempts.c.action_id, attempts.c.target_id))
         moved = (
             select(targets.c.id, targets.c.state, targets.c.attempts, campaigns.c.rules)
             .join(campaigns, campaigns.c.id == targets.c.campaign_id)
@@ -119,23 +123,27 @@ class AttemptStore:
         older targets first, each with its attempt written and committed."""
         if not campaign_ids or limit <= 0:
             return []
-        async with self._db.engine.begin() as conn:
-            rows = (await conn.execute(
-                self._claim, {"now": now, "campaigns": campaign_ids, "limit": limit})).all()
-            blocked = [{"tid": r.id, "at": now} for r in rows if r.blocked is not None]
-            rows = [r for r in rows if r.blocked is None]
-            if blocked:
-                await conn.execute(self._blocked, blocked)
-            if not rows:
-                return []
-            action_ids = [f"dial-{uuid.uuid4().hex}" for _ in rows]
-            ids = (await conn.execute(self._insert_attempt, [
-                {"target_id": r.id, "action_id": a, "number": r.number,
-                 "result": AttemptResult.DIALLING, "dialer": self.dialer, "started_at": now}
-                for r, a in zip(rows, action_ids, strict=True)])).scalars().all()
-            await conn.execute(self._dialling, [
-                {"tid": r.id, "n": r.attempts + 1, "why": f"attempt {r.attempts + 1} dialling"}
-                for r in rows])
+        return await self._db.transactions.run(
+            lambda conn: self._claim_in(conn, campaign_ids, limit, now))
+
+    def _claim_in(self, conn: Connection, campaign_ids: list[int], limit: int,
+                  now: datetime) -> list[Claim]:
+        rows = conn.execute(
+            self._claim, {"now": now, "campaigns": campaign_ids, "limit": limit}).all()
+        blocked = [{"tid": r.id, "at": now} for r in rows if r.blocked is not None]
+        rows = [r for r in rows if r.blocked is None]
+        if blocked:
+            conn.execute(self._blocked, blocked)
+        if not rows:
+            return []
+        action_ids = [f"dial-{uuid.uuid4().hex}" for _ in rows]
+        ids = conn.execute(self._insert_attempt, [
+            {"target_id": r.id, "action_id": a, "number": r.number,
+             "result": AttemptResult.DIALLING, "dialer": self.dialer, "started_at": now}
+            for r, a in zip(rows, action_ids, strict=True)]).scalars().all()
+        conn.execute(self._dialling, [
+            {"tid": r.id, "n": r.attempts + 1, "why": f"attempt {r.attempts + 1} dialling"}
+            for r in rows])
         return [Claim(i, a, r.id, r.campaign_id, r.number, r.language, r.flow, r.caller_id)
                 for i, a, r in zip(ids, action_ids, rows, strict=True)]
 
@@ -154,27 +162,34 @@ class AttemptStore:
         read in one query. A bool per result, as `record` gives."""
         if not results:
             return []
+        return await self._db.transactions.run(lambda conn: self._record_in(conn, results, now))
+
+    def _record_in(self, conn: Connection, results: Sequence[Result],
+                   now: datetime) -> list[bool]:
         changed: list[bool] = []
         moved: dict[int, AttemptResult] = {}
-        async with self._db.engine.begin() as conn:
-            for item in results:
-                target_id = (await conn.execute(self._result, {
-                    "aid": item.action_id, "res": item.result, "uid": item.uniqueid,
-                    "why": item.cause[:100],
-                    "at": None if item.result == AttemptResult.ANSWERED else now,
-                })).scalar()
+        # In order, a run of results alike at a time: the first of a repeated ActionID is the
+        # one that changes it, as when each was its own statement.
+        for (res, uid, why), run in groupby(results, lambda r: (r.result, r.uniqueid, r.cause)):
+            items = list(run)
+            targets = {aid: tid for aid, tid in conn.execute(self._result, {
+                "aids": [item.action_id for item in items], "res": res, "uid": uid,
+                "why": why[:100], "at": None if res == AttemptResult.ANSWERED else now,
+            })}
+            for item in items:
+                target_id = targets.pop(item.action_id, None)
                 changed.append(target_id is not None)
                 if target_id is not None:
                     moved[target_id] = item.result
-            if moved:
-                rows = (await conn.execute(self._moved, {"ids": list(moved)})).all()
-                changes = [
-                    {"tid": r.id, **step}
-                    for r in rows
-                    if (step := next_step(r.state, r.attempts, r.rules, moved[r.id], now,
-                                          self._retry)) is not None]
-                if changes:
-                    await conn.execute(self._advance_target, changes)
+        if moved:
+            rows = conn.execute(self._moved, {"ids": list(moved)}).all()
+            changes = [
+                {"tid": r.id, **step}
+                for r in rows
+                if (step := next_step(r.state, r.attempts, r.rules, moved[r.id], now,
+                                      self._retry)) is not None]
+            if changes:
+                conn.execute(self._advance_target, changes)
         return changed
 
     def _advance(self, target: DialTarget, campaign: Campaign, result: AttemptResult,

@@ -55,3 +55,31 @@ async def test_a_campaign_held_by_a_full_trunk_keeps_its_own_rate() -> None:
     # writes while they queued for the trunk would send).
     sent.sort()
     assert sent[1] - sent[0] < 0.1 and sent[2] - sent[0] >= 0.99
+
+
+async def test_writers_waiting_take_turns() -> None:
+    """Only the first of those waiting sleeps until the next slot: calls claimed at once are
+    let through in the order they came, not all woken at every slot to find it taken."""
+    loop = asyncio.get_running_loop()
+    checks = 0
+
+    class Counted(SendGate):
+        def delay(self, now: float) -> float:
+            nonlocal checks
+            checks += 1
+            return super().delay(now)
+
+    gate = Counted(lambda: 5.0, clock=loop.time, guard=0.0)
+    for _ in range(5):  # a second's writes, spread: its slots free one at a time
+        await gate.wait()
+        await asyncio.sleep(0.05)
+    checks = 0
+    order: list[int] = []
+
+    async def send(i: int) -> None:
+        await gate.wait()
+        order.append(i)
+
+    await asyncio.gather(*(send(i) for i in range(8)))
+    assert order == list(range(8))
+    assert checks <= 2 * 8  # a waiter checks when its turn comes, and after its one sleep
