@@ -46,6 +46,7 @@ class Database:
         self.statements = 0  # SQL statements sent, for /api/health and the benchmarks
         event.listen(engine.sync_engine, "before_cursor_execute", self._counted)
         self._transactions: Transactions | None = None
+        self._reads: Transactions | None = None
 
     def _counted(self, *_args: Any) -> None:
         self.statements += 1
@@ -61,6 +62,16 @@ class Database:
             self._transactions = Transactions(
                 self.engine, on_connect=_sqlite_pragmas, on_statements=self._add_statements)
         return self._transactions
+
+    @property
+    def reads(self) -> Transactions:
+        """Like `transactions`, on a thread of their own, for the reads a call makes (its
+        customer, bills, outages): a read in WAL never waits for a lock, so a writer waiting
+        for SQLite's write lock (an import, the dialer) never holds a caller's read up."""
+        if self._reads is None:
+            self._reads = Transactions(
+                self.engine, on_connect=_sqlite_pragmas, on_statements=self._add_statements)
+        return self._reads
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -115,9 +126,10 @@ class Database:
             )
 
     async def close(self) -> None:
-        if self._transactions is not None:
-            await self._transactions.close()
-            self._transactions = None
+        for runner in (self._transactions, self._reads):
+            if runner is not None:
+                await runner.close()
+        self._transactions = self._reads = None
         await self.engine.dispose()
 
 

@@ -46,6 +46,11 @@ class Transactions:
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="db-transactions")
 
     @property
+    def sync_engine(self) -> Engine:
+        """The engine whose connections run the work (for event listeners, as in tests)."""
+        return self._sync if self._sync is not None else self._engine.sync_engine
+
+    @property
     def on_own_thread(self) -> bool:
         return self._thread is not None
 

@@ -61,8 +61,8 @@ class Bills:
 
     async def summary(self, account: str) -> BillSummary:
         """The account's balance, last bill and last payment. Only for a verified caller."""
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(_OF_ACCOUNT, {"account": account})).all()
+        rows = await self._db.reads.run(
+            lambda conn: conn.execute(_OF_ACCOUNT, {"account": account}).all())
         bills = [bill_info(row) for row in rows]
         owed = sum((b.amount_due - b.amount_paid for b in bills), Decimal("0.00"))
         payments = [b for b in bills if b.paid_at is not None and b.amount_paid > 0]

@@ -72,15 +72,15 @@ class Customers:
         phone = normalize_phone(raw, self._region)
         if phone is None:
             return []
-        async with self._db.engine.connect() as conn:
-            rows = (await conn.execute(_BY_PHONE, {"phone": phone})).all()
+        rows = await self._db.reads.run(
+            lambda conn: conn.execute(_BY_PHONE, {"phone": phone}).all())
         return [customer_info(row) for row in rows]
 
     async def by_account(self, account: str) -> CustomerInfo | None:
         if not (len(account) == 10 and account.isdigit()):
             return None
-        async with self._db.engine.connect() as conn:
-            row = (await conn.execute(_BY_ACCOUNT, {"account": account})).first()
+        row = await self._db.reads.run(
+            lambda conn: conn.execute(_BY_ACCOUNT, {"account": account}).first())
         return customer_info(row) if row is not None else None
 
     async def addresses(self) -> list[tuple[str, Language]]:

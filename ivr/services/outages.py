@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select
+from sqlalchemy import Connection, Row, bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,17 +218,21 @@ class Outages:
         now = now or datetime.now(UTC)
         areas: dict[str, list[str]] = {}
         transformers: dict[str, list[str]] = {}
-        async with self._db.engine.connect() as conn:
-            found = (await conn.execute(_COVERING, {
+        horizon = now + PLANNED_HORIZON
+
+        def read(conn: Connection) -> list[OutageInfo]:  # one hand-off for all three reads
+            found = conn.execute(_COVERING, {
                 "area": customer.area, "transformer": customer.transformer,
-                "horizon": now + PLANNED_HORIZON})).all()
+                "horizon": horizon}).all()
             if found:
                 ids = {"ids": [row.id for row in found]}
-                for outage_id, area in await conn.execute(_AREAS_OF, ids):
+                for outage_id, area in conn.execute(_AREAS_OF, ids):
                     areas.setdefault(outage_id, []).append(area)
-                for outage_id, transformer in await conn.execute(_TRANSFORMERS_OF, ids):
+                for outage_id, transformer in conn.execute(_TRANSFORMERS_OF, ids):
                     transformers.setdefault(outage_id, []).append(transformer)
-        rows = [_outage_of_row(row, areas, transformers) for row in found]
+            return [_outage_of_row(row, areas, transformers) for row in found]
+
+        rows = await self._db.reads.run(read)
         active = [o for o in rows if _is_current(o, now)]
         planned = [o for o in rows if o.status is OutageStatus.SCHEDULED and o.starts_at > now]
         return OutageReport(active=active, planned_soon=planned)

@@ -87,12 +87,16 @@ def counted(database: Database) -> Iterator[list[str]]:
         if not _BACKGROUND.search(flat):
             statements.append(flat[:90])
 
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
+    # the async engine's, and those of the whole transactions run on threads of their own
+    engines = {database.engine.sync_engine, database.reads.sync_engine,
+               database.transactions.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", seen)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
 
 
 async def settled(database: Database) -> None:
