@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from ivr.importer.csvimport import ImportResult, import_csv
 DEMO_NOW = datetime(2025, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ORDER = ("customers", "agents", "bills", "outages")  # bills need their customers first
 STEP = timedelta(minutes=15)
+PAID_AT = time(10, 0, tzinfo=DEMO_NOW.tzinfo)  # generated customers pay at 10:00
 
 
 def outage_offset(now: datetime) -> timedelta:
@@ -50,16 +51,25 @@ def _shift_outage(row: dict[str, str], offset: timedelta) -> dict[str, str]:
     return row
 
 
-def _shift_bill(row: dict[str, str], months: int) -> dict[str, str]:
+def _shift_bill(row: dict[str, str], months: int, now: datetime) -> dict[str, str]:
     period = _add_months(date.fromisoformat(row["period"] + "-01"), months)
     row["period"] = period.strftime("%Y-%m")
     row["due_date"] = _add_months(date.fromisoformat(row["due_date"]), months).isoformat()
     if row["paid_at"]:
         paid = datetime.fromisoformat(row["paid_at"])
-        row["paid_at"] = datetime.combine(
-            _add_months(paid.date(), months), paid.timetz()
-        ).isoformat()
+        row["paid_at"] = paid_by(datetime.combine(
+            _add_months(paid.date(), months), paid.timetz()), now).isoformat()
     return row
+
+
+def paid_by(paid: datetime, now: datetime) -> datetime:
+    """A payment no later than `now`: moving by whole months can carry one past today (the
+    demo's payment on the 16th, loaded on the 2nd), and a caller must not hear of a payment
+    made next week. Such a one is moved to the day before, at its own time of day."""
+    if paid <= now:
+        return paid
+    local = now.astimezone(paid.tzinfo)
+    return datetime.combine(local.date() - timedelta(days=1), paid.timetz())
 
 
 def _rewrite(source: Path, target: Path, kind: str, now: datetime) -> None:
@@ -70,7 +80,7 @@ def _rewrite(source: Path, target: Path, kind: str, now: datetime) -> None:
     if kind == "outages":
         rows = [_shift_outage(row, outage_offset(now)) for row in rows]
     elif kind == "bills":
-        rows = [_shift_bill(row, month_offset(now)) for row in rows]
+        rows = [_shift_bill(row, month_offset(now), now) for row in rows]
     with target.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, columns)
         writer.writeheader()
@@ -126,5 +136,6 @@ def _append_generated(path: Path, kind: str, count: int, now: datetime) -> None:
                     due = _add_months(period.replace(day=20), 1)
                     writer.writerow([account, period.strftime("%Y-%m"), 100 + fen // 90, amount,
                                      due.isoformat(), amount if paid else "0",
-                                     f"{due.replace(day=5).isoformat()}T10:00:00+08:00"
+                                     paid_by(datetime.combine(due.replace(day=5), PAID_AT),
+                                             now).isoformat()
                                      if paid else ""])

@@ -71,6 +71,25 @@ async def test_generated_customers_are_each_a_different_caller(db: Database) -> 
     assert await customers.by_phone(demo_phone(250)) is None
 
 
+@pytest.mark.parametrize("now", [datetime(2026, 12, 2, 2, 0, tzinfo=UTC),  # the 2nd, 10:00
+                                 datetime(2027, 3, 1, 0, 30, tzinfo=UTC)])
+async def test_no_payment_is_after_the_day_the_demo_is_loaded(db: Database,
+                                                               now: datetime) -> None:
+    # Early in a month the demo's payments (made mid-month, moved by whole months) and the
+    # generated customers' (on the 5th) would fall days after today: a caller would hear of
+    # a payment not made yet.
+    await load_demo(db, DEMO, now, extra_customers=30)
+    bills = Bills(db)
+    paid = []
+    for account in [f"51000123{i:02d}" for i in range(30)] + [f"52{i:08d}" for i in range(30)]:
+        summary = await bills.summary(account)
+        if summary.last_payment is not None:
+            paid.append(summary.last_payment.paid_at)
+    assert len(paid) >= 30
+    assert max(paid) <= now
+    assert max(paid) >= now - timedelta(days=2)  # still recent: moved back, not dropped
+
+
 def test_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IVR_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("IVR_DATABASE_URL", raising=False)
