@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ivr.ami import agent_control
 from ivr.ami.agents_conf import AgentSeat
-from ivr.ami.client import AmiClient, AmiUrl
+from ivr.ami.client import AmiActionError, AmiClient, AmiUrl
 from ivr.ami.state import HotlineState
 from ivr.config import Settings
 from ivr.services.agents import AgentInfo
@@ -40,6 +40,7 @@ class AmiService:
         )
         self.listeners: list[Callable[[Mapping[str, Any]], None]] = []  # e.g. the dialer's
         self.resyncs = 0  # state rebuilt from the PBX's lists after each login
+        self.resync_refused: str | None = None  # why the PBX refused the lists (manager.conf)
 
     def _feed(self, event: Mapping[str, Any]) -> None:
         self.state.feed(event)
@@ -96,6 +97,22 @@ class AmiService:
         await _in_time(agent_control.set_paused(self.client, _seat(agent), paused, reason))
 
     async def _resync(self, client: AmiClient) -> None:
+        try:
+            await self._read_state(client)
+        except AmiActionError as exc:
+            if "permission" not in exc.message.lower():
+                raise  # anything else: the supervisor drops the link and tries again
+            # A configuration fault, not a passing one: reconnecting would meet it again
+            # every few seconds for ever. The link stays up (the live events still count);
+            # what happened while it was down is not read back until manager.conf is fixed.
+            self.resync_refused = exc.message
+            log.error("AMI user %r may not run %s (%s): grant it the `reporting` class for "
+                      "read and write in manager.conf (asterisk-conf/manager-ivr.conf); until "
+                      "then the wallboard's state is not checked after a reconnect",
+                      client.url.username, exc.action, exc.message)
+
+    async def _read_state(self, client: AmiClient) -> None:
+        self.resync_refused = None
         asked_at = self.state.fed
         channels = await client.core_show_channels()
         ended = self.state.reconcile(channels, asked_at)

@@ -133,3 +133,28 @@ async def test_core_show_channels_needs_the_reporting_class_as_on_asterisk_22() 
     assert (refused["Response"], refused["Message"]) == ("Error", "Permission denied")
     queue = next(m for m in messages if m.get("ActionID") == "q1")
     assert queue["Response"] == "Success"  # QueueStatus is registered with no class
+
+
+async def test_a_user_without_the_reporting_class_stays_linked_with_a_clear_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # manager.conf without `reporting`: CoreShowChannels and QueueStatus are refused. That is
+    # configuration, not a passing fault: one clear error, the link kept for live events,
+    # not a reconnect every few seconds for ever.
+    async with AmiSimulator(read=frozenset({"call", "agent"}),
+                            write=frozenset({"originate", "agent"})) as sim:
+        ami = AmiService(sim.url, HotlineState(), **FAST)
+        ami.start()
+        try:
+            assert await ami.client.wait_up(3)
+            await until(lambda: ami.resync_refused is not None)
+            await asyncio.sleep(0.5)  # ten backoffs' worth: a reconnect would have come
+            assert sim.logins == 1 and ami.client.connects == 1
+            assert ami.resync_refused == "Permission denied"
+            errors = [r for r in caplog.records if r.levelname == "ERROR"]
+            assert len(errors) == 1 and "`reporting`" in errors[0].getMessage()
+            await sim.emit(sim.pbx.call_starts("1701.1", "13800000009"))  # live events count
+            await sim.emit(sim.pbx.joins_queue("1701.1", QUEUE))
+            await until(lambda: waiting(ami) == ["1701.1"])
+        finally:
+            await ami.close()
