@@ -58,7 +58,7 @@ from ivr.services.pending_tickets import SpoolClaim
 from ivr.simulator_sandbox import SimulatorSandbox
 from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
-from ivr.speech.joined import Joiner
+from ivr.speech.joined import Joiner, keep_swept
 from ivr.speech.recordings import find_recordings
 from ivr.speech.tts import CachingSynthesizer, EspeakSynthesizer
 from ivr.web.app import HealthSource, create_web_app
@@ -280,6 +280,7 @@ async def start_hotline(
         retry=retry_policy,
     )
     recognizer = recognizer_from_settings(settings)
+    joiner = Joiner(synth)
     runner = CallRunner(
         flows=registry.current,
         services=services,
@@ -294,7 +295,7 @@ async def start_hotline(
         instance=instance,
         waits=WaitPolicy(callback_offer_seconds=settings.callback_offer_wait_seconds,
                          talk_seconds=settings.queue_talk_seconds),
-        joiner=Joiner(synth),
+        joiner=joiner,
     )
 
     async def handle_call(channel: AgiChannel) -> None:
@@ -355,6 +356,7 @@ async def start_hotline(
         await web.TCPSite(hotline.web_runner, http_host, http_port).start()
         if render:
             hotline.render_addresses()
+            hotline.run_in_background(keep_swept(joiner))  # one caller's sentences, not kept
         if watch:
             hotline.watch_flows()
         if isinstance(recognizer, Dictation):  # voice messages written down after their call

@@ -22,8 +22,9 @@ import hashlib
 import logging
 import os
 import string
+import time
 import wave
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -40,6 +41,12 @@ TRIM_LEVEL = 400  # |sample| below this (about -38 dBFS) at a fragment's ends is
 KEEP_MS = 8  # of that silence kept at each end, so no word starts with a click
 PAUSES = frozenset("，,、；;")
 JOINED_PREFIX = "j-"
+# A joined prompt is one caller's sentence (their bill, their work order): kept for reuse for
+# a while, then made again rather than reused, and its files swept once nobody can be playing
+# them (twice the reuse time: a file is never reused past REUSE_SECONDS, and no call lasts the
+# difference). Without this the cache grows by a file pair for every bill read.
+REUSE_SECONDS = 6 * 3600
+SWEEP_AFTER_SECONDS = 2 * REUSE_SECONDS
 _FORMATTER = string.Formatter()
 
 
@@ -128,9 +135,11 @@ def speakable(text: str) -> bool:
 class Joiner:
     """Joins fragments into one prompt file in the synthesizer's cache."""
 
-    def __init__(self, synth: FragmentSynth) -> None:
+    def __init__(self, synth: FragmentSynth, clock: Callable[[], float] = time.time) -> None:
         self.synth = synth
         self.cache = synth.cache
+        self._clock = clock
+        self._made: dict[Path, float] = {}  # joined prompt -> when this process wrote it
         self._pcm: dict[tuple[Path, str], bytes] = {}  # trimmed fragment audio, by file
         self.joined = 0  # sentences joined (not found in the cache), for tests and benchmarks
         self._ahead: dict[tuple[str, str], asyncio.Task[bool]] = {}
@@ -198,8 +207,27 @@ class Joiner:
                 plan.append(await self.fragment(word, language))
         key = hashlib.sha256(repr((language, text, plan)).encode()).hexdigest()[:32]
         base = self.cache.base(language, JOINED_PREFIX + key)
+        made = self._made.get(base)
+        if made is None or self._clock() - made > REUSE_SECONDS:
+            # Not written by this process (found on disk at start: its age unknown), or too
+            # old to hand out: another process's sweep may take it soon. Made again.
+            self.cache.forget(base)
         return await self.cache.get_or_render(
             base, lambda b: self._write(b, plan, text), probe=False)
+
+    async def sweep(self) -> int:
+        """Delete joined prompts written more than SWEEP_AFTER_SECONDS ago (by any process
+        sharing the cache: each makes its own again after REUSE_SECONDS); how many."""
+        cutoff = self._clock() - SWEEP_AFTER_SECONDS
+        stale = await asyncio.to_thread(_stale_joined, self.cache.root, cutoff)
+        for base in stale:
+            if self._made.get(base, 0.0) > cutoff:
+                continue  # written again here since the scan
+            self.cache.forget(base)
+            self._made.pop(base, None)
+        # unlinked after being forgotten: no call of this process is handed them any more
+        await asyncio.to_thread(_unlink_all, [b for b in stale if b not in self._made])
+        return len(stale)
 
     async def _write(self, base: Path, plan: list[Path | int], text: str) -> None:
         for item in plan:
@@ -213,7 +241,44 @@ class Joiner:
                           _silence(rate, item) for item in plan]
                  for suffix, rate in RATES.items()}
         await asyncio.to_thread(_publish, base, audio, text)
+        self._made[base] = self._clock()
         self.joined += 1
+
+
+async def keep_swept(joiner: Joiner, every: float = 1800.0) -> None:
+    """Sweep old joined prompts now and every `every` seconds, as long as the hotline runs."""
+    while True:
+        try:
+            swept = await joiner.sweep()
+            if swept:
+                log.info("joined prompts swept: %d written over %d h ago", swept,
+                         SWEEP_AFTER_SECONDS // 3600)
+        except Exception:  # the disk fills slowly: the next sweep tries again
+            log.exception("sweeping joined prompts failed; trying again later")
+        await asyncio.sleep(every)
+
+
+def _stale_joined(root: Path, cutoff: float) -> list[Path]:
+    """Joined prompts (by their `.wav`, published last) last written before `cutoff`."""
+    found: list[Path] = []
+    for language_dir in (root.iterdir() if root.is_dir() else ()):
+        if not language_dir.is_dir():
+            continue
+        with os.scandir(language_dir) as entries:
+            for entry in entries:
+                if entry.name.startswith(JOINED_PREFIX) and entry.name.endswith(".wav"):
+                    try:
+                        if entry.stat().st_mtime < cutoff:
+                            found.append(language_dir / entry.name[:-4])
+                    except FileNotFoundError:
+                        continue  # swept by another process meanwhile
+    return found
+
+
+def _unlink_all(bases: list[Path]) -> None:
+    for base in bases:
+        for suffix in (".wav", ".wav16", ".txt"):  # the `.wav` first: never seen half-gone
+            base.with_suffix(suffix).unlink(missing_ok=True)
 
 
 def _trimmed(path: Path, rate: int) -> bytes:

@@ -58,6 +58,11 @@ class PromptCache:
             return True
         return False
 
+    def forget(self, base: Path) -> None:
+        """Stop knowing `base` without touching its files: the next request makes it again."""
+        if self._known is not None:
+            self._known.discard(base)
+
     def known(self, base: Path) -> bool:
         """Whether this process knows `base` is rendered (memory only, no disk access)."""
         return base in self._index()
