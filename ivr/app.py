@@ -37,12 +37,12 @@ from ivr.asterisk_names import (
     VAR_DONE,
     VAR_DONE_VALUE,
 )
+from ivr.channel import AgiError, ChannelHangup
 from ivr.config import Settings
 from ivr.db.cluster import SessionLock, listen
 from ivr.db.session import Database
 from ivr.dialer.retries import retry_policy
 from ivr.dialer_app import RunningDialer, rules_check, start_dialer
-from ivr.flow.channel import AgiError, ChannelHangup
 from ivr.flow.context import WaitPolicy
 from ivr.flow.engine import CallRunner
 from ivr.flow.keeper import FlowKeeper, system_user

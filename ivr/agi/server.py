@@ -22,7 +22,7 @@ from types import TracebackType
 from ivr.agi.codec import AgiProtocolError, parse_env
 from ivr.agi.limits import RepeatLog, default_max_connections
 from ivr.agi.session import AgiChannel
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.masking import mask_phone
 
 log = logging.getLogger(__name__)

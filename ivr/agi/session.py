@@ -32,7 +32,7 @@ from ivr.agi.codec import (
     script_args,
     script_name,
 )
-from ivr.flow.channel import (
+from ivr.channel import (
     AgiError,
     Channel,
     ChannelHangup,

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ivr.asterisk_names import PRIORITY_NORMAL
+from ivr.channel import Channel
 from ivr.db.enums import CallOutcome, ContactType
-from ivr.flow.channel import Channel
 from ivr.flow.fallback import say_without_tts
 from ivr.services.business_hours import QueueCalendar
 from ivr.services.calls import JourneyEvent

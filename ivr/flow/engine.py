@@ -14,9 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr.asterisk_names import FALLBACK_QUEUE, PRIORITY_NORMAL
+from ivr.channel import Channel, ChannelHangup
 from ivr.db.enums import CallOutcome
 from ivr.flow.announcements import AnnouncementBoard
-from ivr.flow.channel import Channel, ChannelHangup
 from ivr.flow.context import CallContext, WaitPolicy, utc_now
 from ivr.flow.flowset import FlowSet
 from ivr.flow.journal import Journal

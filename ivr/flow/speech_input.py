@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.flow.channel import Channel
+from ivr.channel import Channel
 from ivr.flow.schema import DIGITS
 from ivr.speech.asr import Recognizer, read_wav
 

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, NoReturn
 
 from ivr.agi.codec import UnsafeArgument, caller_number, format_command
-from ivr.flow.channel import (
+from ivr.channel import (
     AgiError,
     Channel,
     ChannelHangup,

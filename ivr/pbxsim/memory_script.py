@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ivr.flow.channel import AgiError, RecordingFailed, RecordResult
+from ivr.channel import AgiError, RecordingFailed, RecordResult
 from ivr.pbxsim import HANG_UP, ExecBehaviour, Response, parse_response
 
 _DIGITS = re.compile(r"[0-9*#A-Da-d]*")

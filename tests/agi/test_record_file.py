@@ -15,7 +15,7 @@ import pytest
 from ivr.agi.codec import format_env
 from ivr.agi.server import AgiServer, start_agi_server
 from ivr.agi.session import AgiChannel
-from ivr.flow.channel import AgiError, ChannelHangup, RecordingFailed, RecordResult
+from ivr.channel import AgiError, ChannelHangup, RecordingFailed, RecordResult
 from ivr.pbxsim import EndReason, PbxConfig, SoundLibrary, Spoke, simulate_call
 
 needs_voice = pytest.mark.skipif(

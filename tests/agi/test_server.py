@@ -11,7 +11,7 @@ import pytest
 
 from ivr.agi.server import AgiServer, start_agi_server
 from ivr.agi.session import AgiChannel
-from ivr.flow.channel import (
+from ivr.channel import (
     AgiError,
     ChannelHangup,
     ChannelLost,

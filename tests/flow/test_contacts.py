@@ -17,8 +17,8 @@ import pytest
 from ivr.agi.session import AgiChannel
 from ivr.app import Hotline
 from ivr.asterisk_names import PRIORITY_EMERGENCY, hotline_queue
+from ivr.channel import ChannelHangup
 from ivr.db.session import Database
-from ivr.flow.channel import ChannelHangup
 from ivr.flow.knowledge import load_knowledge
 from ivr.pbxsim.transcript import CallTranscript, KeysPressed
 from ivr.services.calls import CallRecord

@@ -15,7 +15,7 @@ import pytest
 from ivr.agi.codec import format_command
 from ivr.agi.server import start_agi_server
 from ivr.agi.session import AgiChannel
-from ivr.flow.channel import Channel
+from ivr.channel import Channel
 from ivr.pbxsim import DEFAULT_APPLICATIONS, ExecBehaviour, PbxConfig, simulate_call
 from ivr.pbxsim.memory_channel import MemoryChannel, queue_returns
 from ivr.pbxsim.sounds import SoundLibrary

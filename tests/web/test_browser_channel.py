@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.web.pages.flow_sim import BrowserChannel, CallerInput, TypedRecognizer
 
 T = TypeVar("T")

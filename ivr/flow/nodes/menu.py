@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.schema import DIGITS, NodeModel, single_keys
 from ivr.flow.speech_input import Answer, CallSpeech, SpokenChoice

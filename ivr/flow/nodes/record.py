@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.schema import LANGUAGES, NodeModel
 from ivr.flow.voice_message import RecordedMessage

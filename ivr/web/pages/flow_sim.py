@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ivr.flow.channel import (
+from ivr.channel import (
     AgiError,
     Channel,
     ChannelHangup,

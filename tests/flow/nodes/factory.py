@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from ivr.channel import Channel
 from ivr.db.enums import CallOutcome
 from ivr.db.models import Customer
 from ivr.flow import schema
-from ivr.flow.channel import Channel
 from ivr.flow.context import CallContext
 from ivr.flow.engine import CallRunner
 from ivr.flow.flowset import FlowSet, load_flow_set

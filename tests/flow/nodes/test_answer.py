@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup, PlaybackFailed
+from ivr.channel import ChannelHangup, PlaybackFailed
 from ivr.flow.knowledge import KNOWLEDGE_DIR
 from ivr.flow.nodes import answer
 from ivr.flow.nodes.answer import AnswerNode

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.flow.nodes import dial
 from ivr.flow.nodes.dial import DialNode
 from ivr.pbxsim.memory_channel import Command, MemoryChannel, dial_returns, hang_up_during

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup
+from ivr.channel import ChannelHangup
 from ivr.flow.nodes import hangup
 from ivr.flow.nodes.hangup import HangupNode
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup, RecordingFailed, RecordResult
+from ivr.channel import ChannelHangup, RecordingFailed, RecordResult
 from ivr.flow.nodes import menu
 from ivr.flow.nodes.menu import MenuNode
 from ivr.flow.schema import DIGITS

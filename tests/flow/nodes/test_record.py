@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ivr.channel import ChannelHangup, RecordingFailed
 from ivr.db.session import Database
-from ivr.flow.channel import ChannelHangup, RecordingFailed
 from ivr.flow.nodes import record, ticket
 from ivr.flow.nodes.record import NO_MESSAGE, RecordNode
 from ivr.flow.nodes.ticket import TicketNode

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.flow.channel import ChannelHangup, PlaybackFailed
+from ivr.channel import ChannelHangup, PlaybackFailed
 from ivr.flow.nodes import say
 from ivr.flow.nodes.say import SayNode
 from ivr.pbxsim.memory_channel import MemoryChannel, hang_up_during, press

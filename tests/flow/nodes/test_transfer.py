@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ivr.flow.channel import AgiError, ChannelHangup
+from ivr.channel import AgiError, ChannelHangup
 from ivr.flow.context import CallContext
 from ivr.flow.journal import Journal
 from ivr.flow.nodes import transfer

@@ -1,4 +1,7 @@
-"""The `Channel` port: what a call flow may ask of the phone call it drives (flow owns it).
+"""The `Channel` port: what a call flow may ask of the phone call it drives.
+
+It stands on its own, below both sides: the flows drive it and the FastAGI adapter implements
+it, so neither imports the other.
 
 The flow engine talks only to this interface. `ivr.agi.session.AgiChannel` implements it over
 FastAGI; tests drive the same implementation through the PBX simulator over real TCP.
