@@ -37,6 +37,21 @@ def waiting(ami: AmiService) -> list[str]:
     return [w.uniqueid for w in view.waiting]
 
 
+async def logged_in_and_sent(sim: AmiSimulator, actions: bytes,
+                             last_event: str) -> list[AmiMessage]:
+    """Log in over a raw socket, send `actions` as bytes, read every message up to the event
+    `last_event`: what the simulator writes, byte for byte, with no client in between."""
+    reader, writer = await asyncio.open_connection(sim.host, sim.port)
+    writer.write(b"Action: Login\r\nUsername: hotline-ivr\r\nSecret: test-secret\r\n\r\n"
+                 + actions)
+    parser = MessageReader(expect_banner=True)
+    messages: list[AmiMessage] = []
+    while not any(m.get("Event") == last_event for m in messages):
+        messages += parser.feed(await asyncio.wait_for(reader.read(65536), 5))
+    writer.close()
+    return messages
+
+
 async def until(condition: Any, within: float = 5.0) -> None:
     for _ in range(int(within / 0.02)):
         if condition():
@@ -93,14 +108,9 @@ async def test_an_agent_talking_to_a_call_that_ended_unseen_is_free_again(
 async def test_core_show_channels_is_answered_as_asterisk_22_lays_it_out() -> None:
     async with AmiSimulator() as sim:
         sim.pbx.call_starts("1900.1", "13800000001", channel="PJSIP/carrier-00000001")
-        reader, writer = await asyncio.open_connection(sim.host, sim.port)
-        writer.write(b"Action: Login\r\nUsername: hotline-ivr\r\nSecret: test-secret\r\n\r\n"
-                     b"Action: CoreShowChannels\r\nActionID: c1\r\n\r\n")
-        parser = MessageReader(expect_banner=True)
-        messages: list[AmiMessage] = []
-        while not any(m.get("Event") == "CoreShowChannelsComplete" for m in messages):
-            messages += parser.feed(await asyncio.wait_for(reader.read(65536), 5))
-        writer.close()
+        messages = await logged_in_and_sent(
+            sim, b"Action: CoreShowChannels\r\nActionID: c1\r\n\r\n",
+            last_event="CoreShowChannelsComplete")
     ack, channel, complete = messages[1:]
     assert list(ack.items_in_order) == [("Response", "Success"), ("ActionID", "c1"),
                                         ("EventList", "start"),
@@ -120,15 +130,10 @@ async def test_core_show_channels_needs_the_reporting_class_as_on_asterisk_22() 
     # manager.c registers CoreShowChannels for system,reporting: a user whose write lacks both
     # (the shipped manager-ivr.conf once granted only originate,agent) is refused.
     async with AmiSimulator(write=frozenset({"originate", "agent"})) as sim:
-        reader, writer = await asyncio.open_connection(sim.host, sim.port)
-        writer.write(b"Action: Login\r\nUsername: hotline-ivr\r\nSecret: test-secret\r\n\r\n"
-                     b"Action: CoreShowChannels\r\nActionID: c1\r\n\r\n"
-                     b"Action: QueueStatus\r\nActionID: q1\r\n\r\n")
-        parser = MessageReader(expect_banner=True)
-        messages: list[AmiMessage] = []
-        while not any(m.get("Event") == "QueueStatusComplete" for m in messages):
-            messages += parser.feed(await asyncio.wait_for(reader.read(65536), 5))
-        writer.close()
+        messages = await logged_in_and_sent(
+            sim, b"Action: CoreShowChannels\r\nActionID: c1\r\n\r\n"
+                 b"Action: QueueStatus\r\nActionID: q1\r\n\r\n",
+            last_event="QueueStatusComplete")
     refused = next(m for m in messages if m.get("ActionID") == "c1")
     assert (refused["Response"], refused["Message"]) == ("Error", "Permission denied")
     queue = next(m for m in messages if m.get("ActionID") == "q1")

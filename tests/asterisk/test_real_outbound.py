@@ -9,7 +9,6 @@ comment. The answers and the target's end state must come back from GET /api/sur
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import shutil
@@ -23,10 +22,11 @@ import pytest
 from sqlalchemy import select
 
 from ivr.db.enums import AttemptResult, TargetState
-from ivr.db.models import DialAttempt, DialTarget
+from ivr.db.models import DialAttempt
 from ivr.db.session import Database
 from ivr.services.tokens import Tokens
 from tests.conftest import CustomerFactory
+from tests.dialer.rig import the_ended_target
 from tests.faults.spawn import SpawnServe
 
 from .real_pbx import needs_asterisk, running_asterisk
@@ -78,16 +78,6 @@ def with_beep(sounds: Path, root: Path) -> Path:
     return tree
 
 
-async def _ended_target(db: Database, wait: float) -> DialTarget:
-    async with asyncio.timeout(wait):
-        while True:
-            async with db.sessionmaker() as session:
-                targets = list(await session.scalars(select(DialTarget)))
-            if targets and all(t.ended_at is not None for t in targets):
-                (target,) = targets
-                return target
-            await asyncio.sleep(0.3)
-
 
 async def test_a_follow_up_campaign_dials_a_local_callee_who_answers_the_survey(
     spawn_serve: SpawnServe, database_url: str, db: Database, tmp_path: Path,
@@ -122,7 +112,7 @@ async def test_a_follow_up_campaign_dials_a_local_callee_who_answers_the_survey(
                 **ALWAYS, "pacing": {"channels": 1, "per_second": 1}})
             assert status == 200
             # three questions of a few seconds each, the comment's silence (4 s), thanks
-            target = await _ended_target(db, wait=90)
+            target = await the_ended_target(db, within=90, poll=0.3)
             status, results = await api("GET", f"/api/surveys?ticket={order['number']}",
                                         survey)
         log = pbx.messages()

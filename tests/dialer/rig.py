@@ -62,6 +62,18 @@ class Rig:
                 await asyncio.sleep(0.05)
 
 
+async def the_ended_target(db: Database, within: float, poll: float = 0.05) -> DialTarget:
+    """The campaign's one target, once it has ended (polled: the dialer has no event for it)."""
+    async with asyncio.timeout(within):
+        while True:
+            async with db.sessionmaker() as session:
+                targets = list(await session.scalars(select(DialTarget)))
+            if targets and all(t.ended_at is not None for t in targets):
+                (target,) = targets
+                return target
+            await asyncio.sleep(poll)
+
+
 def check_rules(raw: dict[str, Any]) -> dict[str, Any]:
     return Rules.parse(raw, trunk_channels=30).as_dict()
 

@@ -19,17 +19,7 @@ from ivr.pbxsim.ami_server import AmiSimulator
 from ivr.pbxsim.transcript import CallTranscript
 from tests.ami_hotline import AmiApi
 from tests.conftest import CustomerFactory
-
-
-async def _ended(db: Database) -> DialTarget:
-    async with asyncio.timeout(20):
-        while True:
-            async with db.sessionmaker() as session:
-                rows = list(await session.scalars(select(DialTarget)))
-            if rows and all(r.ended_at is not None for r in rows):
-                (row,) = rows
-                return row
-            await asyncio.sleep(0.05)
+from tests.dialer.rig import the_ended_target
 
 
 async def _calls(trunk: OutboundTrunk | None, count: int) -> list[CallTranscript]:
@@ -61,7 +51,7 @@ async def test_a_key_customer_hears_the_outage_repeats_it_and_confirms(
     notice = outage["notice"]
     assert (notice["added"], notice["late"]) == (1, 0)
     assert datetime.fromisoformat(notice["due"]) == start - timedelta(minutes=30)
-    target = await _ended(db)
+    target = await the_ended_target(db, within=20)
     assert (target.state, target.confirmed) == (TargetState.COMPLETED, True)
     assert target.notice_late is False
     (call,) = await _calls(ami_sim.pbx.trunk, 1)
@@ -102,7 +92,7 @@ async def test_an_answering_machine_gets_the_notice_as_a_message(
         "starts_at": start.isoformat(), "restore_eta": (start + timedelta(hours=4)).isoformat(),
         "cause": "用电负荷超过供电能力"})
     assert status == 201, outage
-    target = await _ended(db)
+    target = await the_ended_target(db, within=20)
     assert (target.state, target.confirmed) == (TargetState.COMPLETED, False)
     assert target.reason == "left as a message on an answering machine (AMD MAXWORDS-3-2)"
     (call,) = await _calls(ami_sim.pbx.trunk, 1)
