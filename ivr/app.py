@@ -56,6 +56,7 @@ from ivr.services.instances import Instances
 from ivr.services.outage_cache import OUTAGES_CHANNEL
 from ivr.services.pending_tickets import SpoolClaim
 from ivr.simulator_sandbox import SimulatorSandbox
+from ivr.speech.ahead import render_ahead
 from ivr.speech.asr import Dictation, recognizer_from_settings
 from ivr.speech.build import build_prompts, load_prompt_texts
 from ivr.speech.joined import Joiner, keep_swept
@@ -167,18 +168,14 @@ class Hotline:
 
     async def _render_addresses(self) -> None:
         while True:
-            rendered = failed = 0
             try:
-                for address, language in await self.runner.services.customers.addresses():
-                    if not await self.synth.is_cached(address, language.value):
-                        await self._quiet_lines()
-                        try:
-                            await self.synth.render(address, language.value)
-                            rendered += 1
-                        except Exception:  # by count only: an address is personal data
-                            failed += 1
-                if rendered or failed:
-                    log.info("addresses rendered ahead: %d, failed: %d", rendered, failed)
+                addresses = await self.runner.services.customers.addresses()
+                done = await render_ahead(
+                    ((address, language.value) for address, language in addresses),
+                    self.synth, before_render=self._quiet_lines)
+                if done.rendered or done.failed:  # by count only: an address is personal data
+                    log.info("addresses rendered ahead: %d, failed: %d", done.rendered,
+                             done.failed)
             except Exception:
                 log.exception("rendering addresses ahead failed; trying again later")
             await asyncio.sleep(ADDRESS_SWEEP_SECONDS)

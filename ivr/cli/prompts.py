@@ -11,6 +11,7 @@ from rich.progress import Progress
 from ivr.config import Settings
 from ivr.db.session import Database
 from ivr.services.customers import Customers
+from ivr.speech.ahead import render_ahead
 from ivr.speech.build import BuildResult, build_prompts, load_prompt_texts, static_count
 from ivr.speech.pbx_sounds import PbxSoundsResult, write_pbx_sounds
 from ivr.speech.recordings import find_recordings
@@ -86,27 +87,13 @@ async def _addresses(settings: Settings, workers: int) -> tuple[int, int, int]:
         wanted = await Customers(database).addresses()
     finally:
         await database.close()
-    rendered = cached = failed = 0
     async with EspeakSynthesizer.from_settings(settings, workers=workers) as synth:
-        gate = asyncio.Semaphore(workers)
         with Progress(transient=True) as progress:
             task = progress.add_task("Rendering addresses", total=len(wanted))
-
-            async def one(address: str, language: str) -> None:
-                nonlocal rendered, cached, failed
-                async with gate:
-                    try:
-                        if await synth.is_cached(address, language):
-                            cached += 1
-                        else:
-                            await synth.render(address, language)
-                            rendered += 1
-                    except Exception:
-                        failed += 1
-                    progress.advance(task)
-
-            await asyncio.gather(*(one(a, lang.value) for a, lang in wanted))
-    return rendered, cached, failed
+            done = await render_ahead(
+                ((address, language.value) for address, language in wanted), synth,
+                workers=workers, on_done=lambda: progress.advance(task))
+    return done.rendered, done.cached, done.failed
 
 
 @prompts.command("pbx-sounds")
