@@ -216,11 +216,11 @@ class Outages:
     async def affecting(self, customer: CustomerInfo, now: datetime | None = None) -> OutageReport:
         """Current outages covering the customer's premises, and planned ones starting soon."""
         now = now or datetime.now(UTC)
-        areas: dict[str, list[str]] = {}
-        transformers: dict[str, list[str]] = {}
         horizon = now + PLANNED_HORIZON
 
         def read(conn: Connection) -> list[OutageInfo]:  # one hand-off for all three reads
+            areas: dict[str, list[str]] = {}
+            transformers: dict[str, list[str]] = {}
             found = conn.execute(_COVERING, {
                 "area": customer.area, "transformer": customer.transformer,
                 "horizon": horizon}).all()
