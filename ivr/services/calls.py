@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ivr.db.enums import CallOutcome, ContactType
@@ -103,19 +103,20 @@ class CallLog:
 
         One statement: an insert that does nothing when the call is there already."""
         statement = _START_PG if self._db.dialect == "postgresql" else _START_SQLITE
-        async with self._db.engine.begin() as conn:
-            await conn.execute(statement, {
-                "uniqueid": uniqueid, "caller": caller, "language": language,
-                "flow_name": flow_name, "flow_version": flow_version, "started_at": started_at,
-                "answered_at": answered_at, "instance": instance})
+        row = {"uniqueid": uniqueid, "caller": caller, "language": language,
+               "flow_name": flow_name, "flow_version": flow_version, "started_at": started_at,
+               "answered_at": answered_at, "instance": instance}
+        # One hop to the database's transaction thread (every call writes here: the async
+        # engine's per-statement hand-offs cost more than SQLite's own work).
+        await self._db.transactions.run(lambda conn: conn.execute(statement, row))
 
     async def append(self, uniqueid: str, events: Sequence[JourneyEvent], first_seq: int) -> None:
         """Write journey events numbered from `first_seq` while the call goes on (the call must
         have been started): a crash then loses at most what came after the last append."""
         if not events:
             return
-        async with self._db.engine.begin() as conn:
-            await conn.execute(_EVENTS, _event_rows(uniqueid, events, first_seq))
+        rows = _event_rows(uniqueid, events, first_seq)
+        await self._db.transactions.run(lambda conn: conn.execute(_EVENTS, rows))
 
     async def handed_over(self, uniqueid: str, *, queue: str, account: str | None,
                           language: str | None = None) -> None:
@@ -168,22 +169,26 @@ class CallLog:
         )
         # Two statements when the call was started (an update, the rest of the journey inserted
         # where not stored yet): the call's row and its events are never read back. Core
-        # statements built once, on a connection: no ORM session or unit of work.
+        # statements built once, in one hop to the transaction thread: no ORM session.
         events_new = _EVENTS_NEW_PG if self._db.dialect == "postgresql" else _EVENTS_NEW_SQLITE
-        async with self._db.engine.begin() as conn:
-            updated = await conn.execute(_FINISH, {
-                "id": uniqueid, "outcome": result, "queue": queue, "ended_at": ended_at,
-                "contact_type": contact, "account": account, "language": language})
-            if not updated.rowcount:  # `start` never got through: made from what is known here
-                started = min([e.at for e in events], default=ended_at)
-                await conn.execute(insert(Call).values(
+        values = {"id": uniqueid, "outcome": result, "queue": queue, "ended_at": ended_at,
+                  "contact_type": contact, "account": account, "language": language}
+        journey = list(events)  # as it is now: the thread reads it while the loop goes on
+
+        def write(conn: Connection) -> None:
+            rest = written
+            if not conn.execute(_FINISH, values).rowcount:
+                # `start` never got through: the record is made from what is known here
+                started = min([e.at for e in journey], default=ended_at)
+                conn.execute(insert(Call).values(
                     uniqueid=uniqueid, caller=caller, started_at=started, outcome=result,
                     queue=queue, account=account, ended_at=ended_at, contact_type=contact,
                     language=language))
-                written = 0
-            if events[written:]:
-                await conn.execute(events_new,
-                                   _event_rows(uniqueid, events[written:], written + 1))
+                rest = 0
+            if journey[rest:]:
+                conn.execute(events_new, _event_rows(uniqueid, journey[rest:], rest + 1))
+
+        await self._db.transactions.run(write)
 
     async def open_instances(self) -> set[str]:
         """The IVR instances with calls still open (live, or left open by a dead process)."""

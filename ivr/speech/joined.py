@@ -25,9 +25,11 @@ import string
 import time
 import wave
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from ivr.speech.prompt_cache import PromptCache
 
@@ -132,6 +134,15 @@ def speakable(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
+@dataclass(eq=False)
+class _Piece:
+    """A rendered fragment as a sentence is made of it: its file, and its trimmed audio per
+    rate once read."""
+
+    path: Path
+    pcm: dict[str, bytes] = field(default_factory=dict)
+
+
 class Joiner:
     """Joins fragments into one prompt file in the synthesizer's cache."""
 
@@ -140,20 +151,25 @@ class Joiner:
         self.cache = synth.cache
         self._clock = clock
         self._made: dict[Path, float] = {}  # joined prompt -> when this process wrote it
-        self._pcm: dict[tuple[Path, str], bytes] = {}  # trimmed fragment audio, by file
         self.joined = 0  # sentences joined (not found in the cache), for tests and benchmarks
         self._ahead: dict[tuple[str, str], asyncio.Task[bool]] = {}
-        # (language, word) -> its fragment's file: a value's thirty words cost thirty dict
-        # lookups, not thirty cache keys (a sha256 each) and path lookups
-        self._fragments: dict[tuple[str, str], Path] = {}
+        # (language, word) -> its fragment, audio in memory once read: a value's thirty words
+        # cost thirty dict lookups, not thirty cache keys (a sha256 each), path lookups and
+        # file reads. Held for the life of the process: the vocabulary is closed.
+        self._pieces: dict[tuple[str, str], _Piece] = {}
 
     async def fragment(self, word: str, language: str) -> Path:
         """The rendered fragment for `word` (rendered now if it never was)."""
-        path = self._fragments.get((language, word))
-        if path is None or not self.cache.known(path):
-            path = await self.synth.render(word, language)
-            self._fragments[(language, word)] = path
-        return path
+        return (await self._piece(word, language, keep=True)).path
+
+    async def _piece(self, word: str, language: str, *, keep: bool) -> _Piece:
+        piece = self._pieces.get((language, word))
+        if piece is not None and (piece.pcm or self.cache.known(piece.path)):
+            return piece  # its audio in memory, or its file still in the cache
+        piece = _Piece(await self.synth.render(word, language))
+        if keep:  # not free text (an address): one per customer, read from disk each time
+            self._pieces[(language, word)] = piece
+        return piece
 
     async def rendered_whole(self, text: str, language: str) -> bool:
         """Whether the whole sentence was rendered ahead (memory only: no disk look per
@@ -188,7 +204,7 @@ class Joiner:
 
     async def render(self, parts: list[Part], text: str, language: str) -> Path:
         """The prompt `text`, spoken as `parts`; free-text parts are rendered whole (cached)."""
-        plan: list[Path | int] = []  # fragment files and gaps in milliseconds
+        plan: list[_Piece | int] = []  # fragments and gaps in milliseconds
         for part in parts:
             if part.kind in ("fixed", "text"):  # said whole, as rendered
                 words = [part.text] if speakable(part.text) else []
@@ -204,8 +220,10 @@ class Joiner:
                     continue
                 if i and words[i - 1] != ",":
                     plan.append(gap)
-                plan.append(await self.fragment(word, language))
-        key = hashlib.sha256(repr((language, text, plan)).encode()).hexdigest()[:32]
+                plan.append(await self._piece(word, language, keep=part.kind != "text"))
+        # named by what it is made of: a fragment rendered again (another voice) is another file
+        made_of = [item if isinstance(item, int) else item.path.name for item in plan]
+        key = hashlib.sha256(repr((language, text, made_of)).encode()).hexdigest()[:32]
         base = self.cache.base(language, JOINED_PREFIX + key)
         made = self._made.get(base)
         if made is None or self._clock() - made > REUSE_SECONDS:
@@ -229,15 +247,11 @@ class Joiner:
         await asyncio.to_thread(_unlink_all, [b for b in stale if b not in self._made])
         return len(stale)
 
-    async def _write(self, base: Path, plan: list[Path | int], text: str) -> None:
-        for item in plan:
-            if isinstance(item, Path):
-                for suffix in RATES:
-                    if (item, suffix) not in self._pcm:
-                        self._pcm[(item, suffix)] = await asyncio.to_thread(
-                            _trimmed, item.with_suffix(suffix), RATES[suffix])
-        # the pieces, written one after another: no copy of a whole sentence in memory
-        audio = {suffix: [self._pcm[(item, suffix)] if isinstance(item, Path) else
+    async def _write(self, base: Path, plan: list[_Piece | int], text: str) -> None:
+        missing = list(dict.fromkeys(p for p in plan if isinstance(p, _Piece) and not p.pcm))
+        if missing:
+            await asyncio.to_thread(_read_pieces, missing)
+        audio = {suffix: [item.pcm[suffix] if isinstance(item, _Piece) else
                           _silence(rate, item) for item in plan]
                  for suffix, rate in RATES.items()}
         await asyncio.to_thread(_publish, base, audio, text)
@@ -281,18 +295,25 @@ def _unlink_all(bases: list[Path]) -> None:
             base.with_suffix(suffix).unlink(missing_ok=True)
 
 
+def _read_pieces(pieces: list[_Piece]) -> None:
+    for piece in pieces:
+        piece.pcm = {suffix: _trimmed(piece.path.with_suffix(suffix), rate)
+                     for suffix, rate in RATES.items()}
+
+
 def _trimmed(path: Path, rate: int) -> bytes:
     with wave.open(str(path), "rb") as wav:
         if wav.getframerate() != rate or wav.getsampwidth() != 2 or wav.getnchannels() != 1:
             raise ValueError(f"{path}: expected {rate} Hz 16-bit mono")
         pcm = wav.readframes(wav.getnframes())
-    samples = memoryview(pcm).cast("h")
-    first = next((i for i in range(len(samples)) if abs(samples[i]) >= TRIM_LEVEL), None)
-    if first is None:
+    # numpy: a fragment is thousands of samples, and a sample-by-sample scan in Python was
+    # most of a new sentence's cost
+    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2).astype(np.int32)
+    loud = np.flatnonzero(np.abs(samples) >= TRIM_LEVEL)
+    if not len(loud):
         return b""
-    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) >= TRIM_LEVEL)
     keep = rate * KEEP_MS // 1000
-    start, end = max(0, first - keep), min(len(samples), last + 1 + keep)
+    start, end = max(0, int(loud[0]) - keep), min(len(samples), int(loud[-1]) + 1 + keep)
     return pcm[start * 2:end * 2]
 
 
@@ -312,9 +333,7 @@ def _publish(base: Path, audio: Mapping[str, list[bytes]], text: str) -> None:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(RATES[suffix])
-            out.setnframes(sum(map(len, pieces)) // 2)  # the header written once, exact
-            for piece in pieces:
-                out.writeframesraw(piece)
+            out.writeframes(b"".join(pieces))  # one write: per-piece writes cost more in Python
         written.append((tmp, base.with_suffix(suffix)))
     txt = base.with_name(f".{base.name}{tag}.txt")
     txt.write_text(text + "\n", encoding="utf-8")

@@ -56,6 +56,7 @@ DEFAULT_RATE = 150  # words per minute: unhurried, as the hotline's prompts shou
 PIPELINE_VERSION = "2"
 ATTEMPTS = 3  # a rendering that measures bad is tried again this many times in all, each time
 # on a freshly started engine
+BASES_KEPT = 20_000  # prompt file names remembered: the catalog, values, callers' sentences
 
 
 class Synthesizer(Protocol):
@@ -117,6 +118,9 @@ class EspeakSynthesizer:
         self._engine: str | None = None
         self._verified = False
         self._fit: set[Path] = set()  # cached prompts this process has measured fit
+        # (language, text, voice, rate) -> its files: a prompt asked for on every call costs a
+        # dict lookup, not a sha256 and a path join
+        self._bases: dict[tuple[str, str, str, int], Path] = {}
         self.rendered = 0  # renders done by this instance (cache misses), for counts and tests
         self.syntheses = 0  # engine runs (one per language segment and attempt)
         self.retries = 0  # engine runs that measured bad and were done again on a fresh engine
@@ -214,9 +218,16 @@ class EspeakSynthesizer:
 
     async def _base(self, text: str, language: str) -> Path:
         voice = self._voice(language)
-        engine = await self.engine_version()
-        return self.cache.base(language, prompt_key(text, engine=engine, voice=voice,
-                                                    rate=self.rate))
+        memo = (language, text, voice, self.rate)
+        base = self._bases.get(memo)
+        if base is None:
+            engine = await self.engine_version()
+            base = self.cache.base(language, prompt_key(text, engine=engine, voice=voice,
+                                                        rate=self.rate))
+            if len(self._bases) >= BASES_KEPT:
+                self._bases.clear()  # callers' own sentences pass through; prompts come back
+            self._bases[memo] = base
+        return base
 
     async def engine_version(self) -> str:
         """pyttsx3 and espeak-ng versions: a new engine sounds different, so it renders anew."""
