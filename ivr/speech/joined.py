@@ -142,6 +142,9 @@ class _Piece:
     path: Path
     pcm: dict[str, bytes] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.name = self.path.name  # in the joined prompt's key: pathlib recomputes it
+
 
 class Joiner:
     """Joins fragments into one prompt file in the synthesizer's cache."""
@@ -220,9 +223,12 @@ class Joiner:
                     continue
                 if i and words[i - 1] != ",":
                     plan.append(gap)
-                plan.append(await self._piece(word, language, keep=part.kind != "text"))
+                piece = self._pieces.get((language, word))
+                if piece is None or not piece.pcm:  # not read yet: rendered or looked for
+                    piece = await self._piece(word, language, keep=part.kind != "text")
+                plan.append(piece)
         # named by what it is made of: a fragment rendered again (another voice) is another file
-        made_of = [item if isinstance(item, int) else item.path.name for item in plan]
+        made_of = [item if isinstance(item, int) else item.name for item in plan]
         key = hashlib.sha256(repr((language, text, made_of)).encode()).hexdigest()[:32]
         base = self.cache.base(language, JOINED_PREFIX + key)
         made = self._made.get(base)
