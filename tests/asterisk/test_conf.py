@@ -80,7 +80,7 @@ def test_the_hotline_number_runs_the_ivr_script_and_falls_back_to_general() -> N
     assert scripts == {
         (names.IVR_CONTEXT, names.AGI_SCRIPT),
         (names.OUTBOUND_CONTEXT, "outbound"),
-        (names.IVR_CONTEXT, "callback"),
+        (names.IVR_CONTEXT, "overflow"),
     }
     assert names.AGI_HOSTS_CONTEXT in names.PBX_AGI_CONTEXTS
     ivr = [a for c, _, a in lines if c == names.IVR_CONTEXT]

@@ -234,4 +234,7 @@ async def test_callers_past_the_limit_are_answered_and_offered_a_callback(
         await db.close()
     # one work order to call back per caller past the limit, each with its dial-back target
     assert sorted(t.caller or "" for t in orders) == past
+    # no queue was tried: each says the lines were full (the overflow flow, not the callback's)
+    assert {t.description for t in orders} == {
+        "callback: the hotline's lines were full; asked to be called back"}
     assert len(targets) == len(past)

@@ -87,9 +87,9 @@ def test_every_call_from_outside_passes_the_limit_and_the_overflow_answers() -> 
         "Answer()",
     ]
     assert "Read(OVERFLOW_CHOICE,${IVR_OVERFLOW_PROMPT},1,,1,6)" in overflow
-    # the callback flow on the first IVR process that takes it (the host list of [hotline-agi])
-    assert "Gosub(hotline-agi,s,1(callback))" in overflow
+    # the overflow flow on the first IVR process that takes it (the host list of [hotline-agi])
+    assert "Gosub(hotline-agi,s,1(overflow))" in overflow
     assert overflow[-2:] == ["Playback(${IVR_FALLBACK_BUSY_PROMPT})", "Hangup()"]
-    assert (ROOT / "flows" / "callback.yaml").is_file()
+    assert (ROOT / "flows" / "overflow.yaml").is_file()
     loaded = set(parse(CONF / "modules.conf").named("modules")[0].get("load"))
     assert {"func_groupcount.so", "func_strings.so", "app_read.so"} <= loaded

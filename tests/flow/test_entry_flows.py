@@ -37,3 +37,18 @@ async def test_the_dialplan_entry_flow_runs_from_any_context(hotline: Hotline) -
     t = await simulate_call("127.0.0.1", hotline.agi_port, script="hotline", responses=[""],
                             config=PbxConfig(context="somewhere-else"))
     assert ZH["main_menu"] in t.prompts
+
+
+async def test_the_overflow_flow_books_a_callback_saying_the_lines_were_full(
+    hotline: Hotline, db: Database
+) -> None:
+    """The dialplan's overflow offer (more callers than IVR_MAX_CALLERS) never tried a queue:
+    the work order says the lines were full, not that a queue went unanswered."""
+    t = await simulate_call("127.0.0.1", hotline.agi_port, script="overflow",
+                            caller="+8613800138000", config=PbxConfig(context="hotline-ivr"))
+    (order,) = await Tickets(db).search()
+    assert order.description == "callback: the hotline's lines were full; asked to be called back"
+    assert order.caller == "+8613800138000"
+    promised = ZH["callback_promised"].split("{")[0]  # its fixed words, before the number
+    assert [p for p in t.prompts if p.startswith(promised)], t.prompts
+    assert t.prompts[-1] == ZH["goodbye"]

@@ -135,7 +135,7 @@ def test_cli_exit_codes(copy: tuple[Path, Path]) -> None:
     ok = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                              "--prompts-dir", str(prompts)])
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("ok: 17 flows")
+    assert ok.output.startswith("ok: 18 flows")
     edit(flows / "repair.yaml", "next: create\n", "next: craete\n")
     bad = runner.invoke(cli, ["flows", "check", "--flows-dir", str(flows),
                               "--prompts-dir", str(prompts)])
