@@ -133,26 +133,26 @@ class CallContext:
             text = catalog.render(name, self.language, values)
             path = await self.synth.render(text, self.language)
         else:
-            whole = catalog.render(name, self.language, values)
+            parts = catalog.parts(name, self.language, values)  # each value read once
+            whole = "".join(part.text for part in parts)
             if await joiner.rendered_whole(whole, self.language):
                 # Rendered whole ahead of the call (an emergency announcement when it was
                 # switched on): the whole sentence sounds better than joined parts.
                 text, path = whole, await self.synth.render(whole, self.language)
             else:
-                name, parts = await self._spoken_variant(joiner, name, values)
+                name, parts = await self._spoken_variant(joiner, name, values, parts)
                 text = "".join(part.text for part in parts)  # the words, read once
                 path = await joiner.render(parts, text, self.language)
         self.record("prompt", name=name, text=text)
         return str(path)
 
-    async def _spoken_variant(self, joiner: Joiner, name: str,
-                              values: Mapping[str, Any]) -> tuple[str, list[Part]]:
+    async def _spoken_variant(self, joiner: Joiner, name: str, values: Mapping[str, Any],
+                              parts: list[Part]) -> tuple[str, list[Part]]:
         """`name` and its parts, or `<name>_without_<field>`'s when the free text of `field`
         (an address) is not rendered and does not render within FREE_TEXT_WAIT_S, and the
         prompts offer that variant: the caller does not wait for the speech engine; the
         rendering goes on for the next call."""
         catalog = self.flows.prompts
-        parts = catalog.parts(name, self.language, values)
         for part in parts:
             variant = f"{name}_without_{part.field}"
             if part.kind == "text" and catalog.has(variant, self.language) and \
