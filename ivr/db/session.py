@@ -59,8 +59,7 @@ class Database:
         """Whole transactions as one piece (on SQLite, one hop to a thread of their own), for
         hot paths; started on first use, stopped by `close`."""
         if self._transactions is None:
-            self._transactions = Transactions(
-                self.engine, on_connect=_sqlite_pragmas, on_statements=self._add_statements)
+            self._transactions = self._runner()
         return self._transactions
 
     @property
@@ -69,9 +68,12 @@ class Database:
         customer, bills, outages): a read in WAL never waits for a lock, so a writer waiting
         for SQLite's write lock (an import, the dialer) never holds a caller's read up."""
         if self._reads is None:
-            self._reads = Transactions(
-                self.engine, on_connect=_sqlite_pragmas, on_statements=self._add_statements)
+            self._reads = self._runner()
         return self._reads
+
+    def _runner(self) -> Transactions:
+        return Transactions(self.engine, on_connect=_sqlite_pragmas,
+                            on_statements=self._add_statements)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

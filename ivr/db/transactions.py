@@ -1,4 +1,5 @@
-"""Whole transactions run as one piece, for hot paths (the dialer's claims and results).
+"""Whole transactions run as one piece, for hot paths (each call's reads and its record, the
+dialer's claims and results).
 
 A transaction is a plain function over a SQLAlchemy `Connection`, committed when it returns
 and rolled back if it raises. Through the async engine on SQLite every statement costs several

@@ -135,7 +135,7 @@ class CallContext:
         else:
             parts = catalog.parts(name, self.language, values)  # each value read once
             whole = "".join(part.text for part in parts)
-            if await joiner.rendered_whole(whole, self.language):
+            if await joiner.ready(whole, self.language):
                 # Rendered whole ahead of the call (an emergency announcement when it was
                 # switched on): the whole sentence sounds better than joined parts.
                 text, path = whole, await self.synth.render(whole, self.language)

@@ -66,8 +66,6 @@ class FragmentSynth(Protocol):
 
     async def render(self, text: str, language: str) -> Path: ...
 
-    async def is_cached(self, text: str, language: str) -> bool: ...
-
     async def is_known(self, text: str, language: str) -> bool: ...
 
 
@@ -161,29 +159,21 @@ class Joiner:
         # file reads. Held for the life of the process: the vocabulary is closed.
         self._pieces: dict[tuple[str, str], _Piece] = {}
 
-    async def fragment(self, word: str, language: str) -> Path:
-        """The rendered fragment for `word` (rendered now if it never was)."""
-        return (await self._piece(word, language, keep=True)).path
-
-    async def _piece(self, word: str, language: str, *, keep: bool) -> _Piece:
-        piece = self._pieces.get((language, word))
-        if piece is not None and (piece.pcm or self.cache.known(piece.path)):
-            return piece  # its audio in memory, or its file still in the cache
+    async def _render_piece(self, word: str, language: str, *, keep: bool) -> _Piece:
+        """A fragment not read yet: rendered now if it never was (found in the cache if it
+        was); kept for the next sentence unless free text (an address: one per customer,
+        read from its file each time)."""
         piece = _Piece(await self.synth.render(word, language))
-        if keep:  # not free text (an address): one per customer, read from disk each time
+        if keep:
             self._pieces[(language, word)] = piece
         return piece
 
-    async def rendered_whole(self, text: str, language: str) -> bool:
-        """Whether the whole sentence was rendered ahead (memory only: no disk look per
-        prompt, and a sentence nobody rendered whole is never looked for)."""
-        return await self.synth.is_known(text, language)
-
     async def ready(self, text: str, language: str) -> bool:
-        """Whether free text (an address) is rendered and can be joined without a wait: known
-        in memory, not measured again on a caller's path (every rendering is measured before
-        it is published; the background job and `ivr prompts addresses` re-measure old files).
-        One not known here is looked for by `render_ahead`, on disk first."""
+        """Whether `text` is rendered whole and can be played or joined without a wait: a
+        sentence rendered ahead of the call (an announcement), or free text (an address).
+        Known in memory, not looked for on disk nor measured again on a caller's path (every
+        rendering is measured before it is published; the background job and `ivr prompts
+        addresses` re-measure old files and look on disk first)."""
         return await self.synth.is_known(text, language)
 
     def render_ahead(self, text: str, language: str) -> asyncio.Task[bool]:
@@ -224,8 +214,8 @@ class Joiner:
                 if i and words[i - 1] != ",":
                     plan.append(gap)
                 piece = self._pieces.get((language, word))
-                if piece is None or not piece.pcm:  # not read yet: rendered or looked for
-                    piece = await self._piece(word, language, keep=part.kind != "text")
+                if piece is None or not (piece.pcm or self.cache.known(piece.path)):
+                    piece = await self._render_piece(word, language, keep=part.kind != "text")
                 plan.append(piece)
         # named by what it is made of: a fragment rendered again (another voice) is another file
         made_of = [item if isinstance(item, int) else item.name for item in plan]
