@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FREE_TEXT_WAIT_S = 0.15  # the longest a caller waits for an address not rendered ahead
+# The longest a caller waits for their journey so far to be stored (before a queue rings an
+# agent, before a work order's number is read back).
+JOURNEY_FLUSH_SECONDS = 1.0
 
 
 def utc_now() -> datetime:

@@ -21,15 +21,13 @@ from pydantic import Field, field_validator
 
 from ivr import asterisk_names as pbx
 from ivr.db.enums import CallOutcome
-from ivr.flow.context import CallContext
+from ivr.flow.context import JOURNEY_FLUSH_SECONDS, CallContext
 from ivr.flow.schema import NodeModel
 from ivr.flow.spoken_time import spoken_when
 from ivr.services.queue_wait import WaitEstimate, estimate_wait
 from ivr.services.workdays import NO_SCHEDULE
 
 log = logging.getLogger(__name__)
-
-JOURNEY_FLUSH_SECONDS = 1.0  # longest the caller waits for it before the queue
 
 # QUEUESTATUS values with which app_queue hands the caller back without an agent.
 UNANSWERED = frozenset({"TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL",
