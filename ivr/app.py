@@ -273,6 +273,7 @@ async def start_hotline(
         voice_messages_dir=settings.voice_messages_dir,
         ticket_spool=spool.path,
         ticket_wait=settings.ticket_write_wait,
+        outage_cache_seconds=settings.outage_cache_seconds,
         campaign_rules=rules_check(settings),
         retry=retry_policy,
     )

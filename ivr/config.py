@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=30.0, ge=0)  # seconds live calls get to finish on stop
     # With other processes on PostgreSQL: how often the open calls of dead ones are looked for.
     cluster_sweep_seconds: float = Field(default=10.0, gt=0)
+    # Seconds one process's callers share an outage answer (a storm asks it thousands of times).
+    # On PostgreSQL a change anywhere clears it at once; on SQLite a change made by another
+    # process reaches callers within this lifetime.
+    outage_cache_seconds: float = Field(default=2.0, gt=0, le=300)
     # vosk model directories (a deployment download); unset: pocketsphinx's embedded English.
     vosk_model_zh_cn: Path | None = None
     vosk_model_en_us: Path | None = None

@@ -21,7 +21,7 @@ from ivr.services.dial_attempts import RetryPolicy
 from ivr.services.do_not_call import DoNotCallList
 from ivr.services.figures import Figures
 from ivr.services.monthly_reports import MonthlyReports
-from ivr.services.outage_cache import CachedOutages
+from ivr.services.outage_cache import DEFAULT_TTL, CachedOutages
 from ivr.services.outages import Outages
 from ivr.services.pending_tickets import PendingTickets
 from ivr.services.queue_stats import QueueStats
@@ -76,6 +76,7 @@ class HotlineServices:
         voice_messages_dir: Path = Path("var/voice-messages"),
         ticket_spool: Path | None = None,
         ticket_wait: float = 3.0,
+        outage_cache_seconds: float = DEFAULT_TTL,
         campaign_rules: RulesCheck = lambda raw: raw,  # the dialer's check, from ivr.app
         retry: RetryPolicy | None = None,  # the dialer's retry rules, from ivr.app
     ) -> HotlineServices:
@@ -83,7 +84,8 @@ class HotlineServices:
         campaigns = Campaigns(db, campaign_rules)
         return cls(
             customers=Customers(db),
-            outages=CachedOutages(db),  # storm callers on one area share a lookup
+            # Storm callers on one area share a lookup.
+            outages=CachedOutages(db, ttl=outage_cache_seconds),
             tickets=tickets,
             verification=VerifyGuard(
                 db,
