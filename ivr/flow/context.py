@@ -78,7 +78,7 @@ class CallContext:
     messages: CallMessages | None = None  # voice messages kept for work orders; None: none
     contact_type: ContactType | None = None  # what the call is about (the call log's class)
     on_record: Callable[[str], None] | None = None  # told each event's kind (the journal)
-    # Waits until the journey so far is stored (the journal), for an agent's screen pop.
+    # Waits (at most the given seconds) until the journey so far is stored: the journal's.
     flush_journey: Callable[[float], Awaitable[None]] | None = None
     clock: Callable[[], datetime] = utc_now  # business hours read it (tests move it)
     live: LivePbx | None = None  # the AMI-driven queue state; None: no AMI, no wait is said
@@ -122,6 +122,11 @@ class CallContext:
         self.journey.append(JourneyEvent(at=datetime.now(UTC), kind=kind, data=data))
         if self.on_record is not None:
             self.on_record(kind)
+
+    async def store_journey(self) -> None:
+        """Wait, at most `JOURNEY_FLUSH_SECONDS`, until the journey so far is stored."""
+        if self.flush_journey is not None:
+            await self.flush_journey(JOURNEY_FLUSH_SECONDS)
 
     def values(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Prompt values: the call's variables, the verified caller's own details, `extra`."""

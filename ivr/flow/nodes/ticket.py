@@ -15,7 +15,7 @@ from pydantic import Field
 from ivr.asterisk_names import PRIORITY_EMERGENCY, PRIORITY_NORMAL
 from ivr.db.enums import TicketType
 from ivr.flow.actions.outages import outage_report
-from ivr.flow.context import JOURNEY_FLUSH_SECONDS, CallContext
+from ivr.flow.context import CallContext
 from ivr.flow.schema import NodeModel, placeholders
 from ivr.services.outages import outage_to_link
 from ivr.services.pending_tickets import TicketRequest
@@ -83,10 +83,9 @@ async def run(node: TicketNode, ctx: CallContext) -> str | None:
     ctx.record("ticket", number=ticket.number, kind=node.kind.value, outage_id=outage_id,
                priority=node.priority)
     await _attach_messages(ctx, ticket)
-    if ctx.flush_journey is not None:
-        # The journey up to the work order is stored before its number is read back: a crash
-        # after the caller heard it keeps the call's record of it, not only the order itself.
-        await ctx.flush_journey(JOURNEY_FLUSH_SECONDS)
+    # The journey up to the work order is stored before its number is read back: a crash
+    # after the caller heard it keeps the call's record of it, not only the order itself.
+    await ctx.store_journey()
     return node.next
 
 

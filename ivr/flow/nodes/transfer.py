@@ -187,8 +187,7 @@ async def _store_for_the_agent(ctx: CallContext, queue: str) -> None:
         async with asyncio.timeout(JOURNEY_FLUSH_SECONDS):
             await ctx.services.calls.handed_over(ctx.channel.uniqueid, queue=queue,
                                                  account=ctx.account, language=ctx.language)
-            if ctx.flush_journey is not None:
-                await ctx.flush_journey(JOURNEY_FLUSH_SECONDS)
+            await ctx.store_journey()
     except Exception as exc:  # TimeoutError included
         log.warning("call %s: details for the agent's screen not stored (%s)",
                     ctx.channel.uniqueid, type(exc).__name__)
