@@ -33,8 +33,9 @@ def ticket(catalog: object, number: str) -> tuple[list, str]:  # type: ignore[ty
 
 def stamp(base: Path, seconds_ago: float, clock: Clock) -> None:
     """Set the files' time as if written `seconds_ago` before the clock's now."""
-    for suffix in (".wav", ".wav16", ".txt"):
-        os.utime(base.with_suffix(suffix), (clock.now - seconds_ago, clock.now - seconds_ago))
+    for suffix in (".wav", ".wav16", ".txt"):  # a joined prompt has no `.wav16`
+        if base.with_suffix(suffix).exists():
+            os.utime(base.with_suffix(suffix), (clock.now - seconds_ago, clock.now - seconds_ago))
 
 
 async def test_joined_prompts_are_made_again_then_swept(tmp_path: Path) -> None:
@@ -71,8 +72,7 @@ async def test_joined_prompts_are_made_again_then_swept(tmp_path: Path) -> None:
         # asked for again, the swept sentence is made again and is speech, not a missing file
         again = await joiner.render(old_parts, old_text, "zh-CN")
         assert again == old and joiner.joined == 4
-        for suffix in (".wav", ".wav16"):
-            check_wav(again.with_suffix(suffix), old_text, "zh-CN")
+        check_wav(again.with_suffix(".wav"), old_text, "zh-CN")
 
 
 async def test_a_joined_prompt_found_on_disk_at_start_is_made_again(tmp_path: Path) -> None:
