@@ -45,6 +45,9 @@ class Transactions:
             event.listen(self._sync, "connect", on_connect)
             event.listen(self._sync, "before_cursor_execute", self._counted)
             self._thread = ThreadPoolExecutor(1, thread_name_prefix="db-transactions")
+        # The thread's one connection, kept open: checking one out of the pool and back in
+        # (its reset, its events) for every transaction cost more than the statements' work.
+        self._conn: Connection | None = None
 
     @property
     def sync_engine(self) -> Engine:
@@ -79,16 +82,35 @@ class Transactions:
 
     def _in_thread(self, work: Callable[[Connection], T], abandoned: threading.Event) -> T:
         assert self._sync is not None
-        with self._sync.begin() as conn:
-            result = work(conn)
-            if abandoned.is_set():
-                raise _Abandoned
-            return result
+        if self._conn is None:
+            self._conn = self._sync.connect()
+        conn = self._conn
+        try:
+            with conn.begin():
+                result = work(conn)
+                if abandoned.is_set():
+                    raise _Abandoned
+                return result
+        except BaseException:
+            # rolled back; the next transaction starts on a fresh connection, as it did when
+            # each took one from the pool (whatever went wrong may have been the connection)
+            self._close_conn()
+            raise
+
+    def _close_conn(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _dispose(self) -> None:
+        assert self._sync is not None
+        self._close_conn()
+        self._sync.dispose()
 
     async def close(self) -> None:
         if self._thread is None or self._sync is None:
             return
         # sqlite3 connections are closed on the thread that opened them.
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._sync.dispose)
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._dispose)
         self._thread.shutdown(wait=False)
         self._thread = None
