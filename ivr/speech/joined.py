@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 # A joined sentence is one caller's (their bill, their work order), made during their call, so
 # only what they hear is written: callers reach the hotline over the carrier trunk, which
 # carries G.711 only (asterisk-conf/pjsip.conf), and Asterisk plays a G.711 channel the 8 kHz
-# file. Writing the 16 kHz one as well was most of a bill call's CPU (two thirds of the bytes,
-# the kernel's cost of writing them). Whole prompts keep both rates for wideband phones; a
-# wideband phone that calls in hears joined sentences at 8 kHz, upsampled by Asterisk.
+# file. The 16 kHz copy was two thirds of the bytes a bill call wrote, about a tenth of its CPU
+# (bench/RESULTS.md). Whole prompts keep both rates for wideband phones; a wideband phone that
+# calls in hears joined sentences at 8 kHz, upsampled by Asterisk.
 RATES = {".wav": 8000}
 WORD_GAP_MS = {"zh-CN": 15, "en-US": 40}  # between the words of one value
 PART_GAP_MS = 90  # between a sentence's fixed part and a value
