@@ -4,11 +4,12 @@ raises or its caller is cancelled first; on a SQLite file they run on a thread o
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, event, func, insert, select
 
 from ivr.db.models import DoNotCall
 from ivr.db.session import Database
@@ -46,6 +47,29 @@ async def test_work_that_raises_leaves_nothing(db: Database) -> None:
     assert await _numbers(db) == []
     await db.transactions.run(lambda conn: _add(conn, "+8613800000003"))
     assert await _numbers(db) == ["+8613800000003"]
+
+
+async def test_the_thread_keeps_one_connection_until_a_transaction_fails(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("through the async engine each transaction takes a pooled connection")
+    checkouts: list[int] = []
+    event.listen(db.transactions.sync_engine, "checkout", lambda *_: checkouts.append(1))
+    await db.transactions.run(lambda conn: _add(conn, "+8613800000010"))
+    opened = len(checkouts)  # 1, or 0 if an earlier transaction of this database opened it
+    for number in ("+8613800000011", "+8613800000012"):
+        await db.transactions.run(functools.partial(_add, number=number))
+    assert len(checkouts) == opened <= 1  # kept, not taken from the pool again
+
+    def fails(conn: Connection) -> None:
+        _add(conn, "+8613800000013")
+        raise RuntimeError("after the first statement")
+
+    with pytest.raises(RuntimeError):
+        await db.transactions.run(fails)
+    await db.transactions.run(lambda conn: _add(conn, "+8613800000014"))
+    assert len(checkouts) == opened + 1  # a fresh one after the failure
+    assert await _numbers(db) == [
+        "+8613800000010", "+8613800000011", "+8613800000012", "+8613800000014"]
 
 
 async def test_a_caller_cancelled_before_the_commit_leaves_nothing(db: Database) -> None:
