@@ -236,8 +236,20 @@ def cpu_seconds(pid: int | None) -> float:
     if pid is None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    _, _, user, system = cpu_split(pid)
+    return user + system
+
+
+def cpu_split(pid: int) -> tuple[float, float, float, float]:
+    """(user, system) of the process's main thread (the hotline's event loop), then of the
+    process as a whole, so far: where the time goes, the loop or the threads it hands to."""
+    def times(stat: str) -> tuple[float, float]:
+        fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
+
+    # the thread first: it never counts for more than the whole read after it
+    return (*times(f"/proc/{pid}/task/{pid}/stat"), *times(f"/proc/{pid}/stat"))
 
 
 def statements(http_port: int | None) -> int | None:
@@ -279,16 +291,24 @@ async def bench(args: argparse.Namespace,
     before = statements(args.http_port)
     health_cost = (statements(args.http_port) or 0) - (before or 0)  # one health request's own
     cpu = cpu_seconds(pid)
+    split_before = cpu_split(pid) if pid is not None else None
     started = time.perf_counter()
     transcripts = await run_calls(args, args.host, args.port)
     wall = time.perf_counter() - started
     cpu = cpu_seconds(pid) - cpu
+    split = ([b - a for a, b in zip(split_before, cpu_split(pid), strict=True)]
+             if split_before is not None and pid is not None else None)
     report(transcripts, wall, rss_mb(pid), idle)
     after = statements(args.http_port)
     calls = max(len(transcripts), 1)
     commands = sum(len(t.exchanges) for t in transcripts) / calls
     print(f"CPU per call       {cpu * 1000 / calls:.2f} ms (server process, {cpu:.2f} s in all; "
           f"{commands:.1f} commands per call)")
+    if split is not None:
+        loop_user, loop_sys, user, system = (t * 1000 / calls for t in split)
+        print(f"  event-loop thread {loop_user + loop_sys:.2f} ms (user {loop_user:.2f}, system "
+              f"{loop_sys:.2f}); other threads {user + system - loop_user - loop_sys:.2f} ms; "
+              f"all: user {user:.2f}, system {system:.2f}")
     if before is not None and after is not None:
         print(f"statements per call {(after - before - health_cost) / calls:.2f}")
     return commands, cpu * 1000 / calls
