@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ivr.cpu_affinity import parse_cpu_list
 from ivr.db.enums import Language
 
 DEFAULT_DATA_DIR = Path("var")
@@ -98,12 +99,23 @@ class Settings(BaseSettings):
     dialer: bool = True
     dialer_name: str = ""  # in the attempts' records; empty: host name and process id
     trunk_channels: int = Field(default=30, ge=1, le=10000)
+    # CPUs `ivr serve` keeps to, as `taskset -c` writes them (`1`, `0,2`, `2-3`); empty: the
+    # kernel places it. One process a core: its threads then wake each other on one core
+    # (ivr/cpu_affinity.py says what that saves and what shares the CPUs).
+    cpus: str = ""
 
     @field_validator("agi_bind", "http_bind")
     @classmethod
     def _check_bind(cls, value: str) -> str:
         _parse_bind(value, "bind")
         return value
+
+    @field_validator("cpus")
+    @classmethod
+    def _check_cpus(cls, value: str) -> str:
+        if value.strip():
+            parse_cpu_list(value)
+        return value.strip()
 
     @field_validator("default_language")
     @classmethod
