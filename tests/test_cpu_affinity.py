@@ -48,9 +48,18 @@ def cpus_of(status: Path) -> frozenset[int]:
 
 def allowed_cpus(pid: int) -> tuple[list[frozenset[int]], list[frozenset[int]]]:
     """The CPUs each thread of `pid`, and each of its child processes, may run on."""
-    threads = [cpus_of(task / "status") for task in Path(f"/proc/{pid}/task").iterdir()]
+    def read(statuses: list[Path]) -> list[frozenset[int]]:
+        found = []
+        for status in statuses:
+            try:
+                found.append(cpus_of(status))
+            except FileNotFoundError:  # a thread or process that ended meanwhile
+                continue
+        return found
+
+    tasks = [task / "status" for task in Path(f"/proc/{pid}/task").iterdir()]
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return threads, [cpus_of(Path(f"/proc/{child}/status")) for child in children]
+    return read(tasks), read([Path(f"/proc/{child}/status") for child in children])
 
 
 async def test_serve_keeps_every_thread_and_child_to_the_cpus_and_answers(
