@@ -117,6 +117,11 @@ class Settings(BaseSettings):
             parse_cpu_list(value)
         return value.strip()
 
+    @property
+    def cpu_set(self) -> frozenset[int]:
+        """`cpus` as CPU numbers (empty: not set)."""
+        return parse_cpu_list(self.cpus) if self.cpus else frozenset()
+
     @field_validator("default_language")
     @classmethod
     def _check_language(cls, value: str) -> str:

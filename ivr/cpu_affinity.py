@@ -38,7 +38,7 @@ def pin_process(cpus: frozenset[int]) -> None:
     so the threads already running are set one by one (`/proc/self/task`)."""
     available = os.sched_getaffinity(0)
     if not cpus <= available:
-        missing = ",".join(str(cpu) for cpu in sorted(cpus - available))
+        missing = format_cpu_list(cpus - available)
         raise ValueError(f"CPU {missing} is not available to this process "
                          f"(available: {format_cpu_list(available)})")
     for task in Path("/proc/self/task").iterdir():
@@ -50,10 +50,10 @@ def pin_process(cpus: frozenset[int]) -> None:
 
 def format_cpu_list(cpus: frozenset[int] | set[int]) -> str:
     """`{0, 1, 2, 5}` as `0-2,5`."""
-    ranges: list[str] = []
+    runs: list[list[int]] = []  # [first, last] of each run of consecutive CPUs
     for cpu in sorted(cpus):
-        if ranges and cpu == int(ranges[-1].rpartition("-")[2]) + 1:
-            ranges[-1] = f"{ranges[-1].partition('-')[0]}-{cpu}"
+        if runs and cpu == runs[-1][1] + 1:
+            runs[-1][1] = cpu
         else:
-            ranges.append(str(cpu))
-    return ",".join(ranges)
+            runs.append([cpu, cpu])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)

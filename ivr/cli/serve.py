@@ -10,7 +10,7 @@ import click
 from ivr.ami.client import AmiUrlError
 from ivr.app import serve as run_hotline
 from ivr.config import Settings
-from ivr.cpu_affinity import format_cpu_list, parse_cpu_list, pin_process
+from ivr.cpu_affinity import format_cpu_list, pin_process
 from ivr.db.session import DatabaseNotMigrated
 from ivr.flow.problems import FlowConfigError
 from ivr.services.instances import InstanceInUse
@@ -20,8 +20,7 @@ from ivr.services.instances import InstanceInUse
 @click.pass_obj
 def serve(settings: Settings) -> None:
     """Answer calls on IVR_AGI_BIND and serve the API on IVR_HTTP_BIND."""
-    if settings.cpus:
-        cpus = parse_cpu_list(settings.cpus)
+    if cpus := settings.cpu_set:
         try:
             pin_process(cpus)  # before the first thread and the speech engine's processes
         except ValueError as exc:

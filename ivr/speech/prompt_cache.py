@@ -3,11 +3,11 @@
 A prompt is `<root>/<language>/<key>.wav` (8 kHz 16-bit mono, Asterisk's `wav` format),
 `<key>.wav16` (16 kHz, for wideband channels; not for a sentence joined for one caller, see
 joined.py) and `<key>.txt` (the exact words spoken, which the PBX simulator and `ivr call`
-show). The key hashes the text with everything that changes the
-sound (engine version, voice, rate), so an edited prompt gets a new file and an unchanged one is
-never rendered twice. Files appear by rename, the `.wav` last: a reader that sees the `.wav`
-sees a complete prompt, never half a file; and every file is measured before it is published
-(quality.py), so a silent or clipped rendering is never cached.
+show). The key hashes the text with everything that changes the sound (engine version, voice,
+rate), so an edited prompt gets a new file and an unchanged one is never rendered twice. Files
+appear by rename, the `.wav` last: a reader that sees the `.wav` sees a complete prompt, never
+half a file; and every file is measured before it is published (quality.py), so a silent or
+clipped rendering is never cached.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def ticket(catalog: object, number: str) -> tuple[list, str]:  # type: ignore[ty
 
 def stamp(base: Path, seconds_ago: float, clock: Clock) -> None:
     """Set the files' time as if written `seconds_ago` before the clock's now."""
-    for suffix in (".wav", ".wav16", ".txt"):  # a joined prompt has no `.wav16`
+    for suffix in (".wav", ".wav16", ".txt"):  # a whole prompt has a `.wav16`, a joined one not
         if base.with_suffix(suffix).exists():
             os.utime(base.with_suffix(suffix), (clock.now - seconds_ago, clock.now - seconds_ago))
 
