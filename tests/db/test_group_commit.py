@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from ivr.db.session import Database
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 
 
-def _add(number: str) -> object:
+def _add(number: str) -> Callable[[Connection], str]:
     def work(conn: Connection) -> str:
         conn.execute(insert(DoNotCall).values(number=number, added_at=NOW))
         return number
@@ -60,12 +61,11 @@ async def test_one_bad_piece_fails_alone(db: Database) -> None:
         _add("+8613800000001")(conn)  # the same number twice: the primary key refuses it
         _add("+8613800000001")(conn)
 
-    outcomes = await asyncio.gather(
+    first, bad, last = await asyncio.gather(
         db.grouped.run(_add("+8613800000010")), db.grouped.run(duplicate),
         db.grouped.run(_add("+8613800000011")), return_exceptions=True)
-    assert outcomes[0] == "+8613800000010"
-    assert isinstance(outcomes[1], IntegrityError)
-    assert outcomes[2] == "+8613800000011"
+    assert (first, last) == ("+8613800000010", "+8613800000011")
+    assert isinstance(bad, IntegrityError)
     assert await _numbers(db) == ["+8613800000010", "+8613800000011"]  # nothing of the bad one
 
 
@@ -73,7 +73,7 @@ async def test_groups_are_limited_and_committed_in_order(db: Database) -> None:
     grouped = GroupCommit(db.transactions, window=0.01, limit=3)
     order: list[str] = []
 
-    def noted(number: str) -> object:
+    def noted(number: str) -> Callable[[Connection], None]:
         def work(conn: Connection) -> None:
             order.append(number)
             _add(number)(conn)
