@@ -1,18 +1,22 @@
 """Sound files as the simulated Asterisk finds them, with the words they speak.
 
 Asterisk opens `<name>.<format>` for any format it knows, relative names under its sounds
-directory (language sub-directory first). The IVR's prompt cache writes `<key>.wav` with a
-`<key>.txt` sidecar holding the spoken text; that text is what the simulated caller "hears".
+directory (language sub-directory first). The IVR's prompt cache writes `<key>.wav` (joined
+sentences `<key>.alaw`) with a `<key>.txt` sidecar holding the spoken text; that text is what
+the simulated caller "hears".
 """
 
 from __future__ import annotations
 
+import contextlib
 import wave
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 AUDIO_FORMATS = (".wav", ".wav16", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16", ".g722", ".g729")
+# Raw formats as Asterisk's format_pcm and format_sln read them.
+BYTES_PER_SECOND = {".alaw": 8000, ".ulaw": 8000, ".sln": 16000, ".sln16": 32000}
 SAMPLE_RATE = 8000  # endpos counts 8 kHz samples for the narrowband formats used here
 SECONDS_PER_CHAR = 0.15  # speaking-time estimate when the audio length cannot be read
 
@@ -70,6 +74,9 @@ def _load(name: str, base: Path, audio: Path) -> Sound:
                 seconds = wav.getnframes() / wav.getframerate()
         except (OSError, wave.Error, EOFError):
             pass
+    elif audio.suffix in BYTES_PER_SECOND:  # headerless: the length is in the size
+        with contextlib.suppress(OSError):
+            seconds = audio.stat().st_size / BYTES_PER_SECOND[audio.suffix]
     return Sound(name, text, seconds)
 
 

@@ -2,16 +2,17 @@
 
 A prompt such as "您的账户当前欠费{balance:money}。" is spoken as its fixed parts (rendered once,
 by `ivr prompts build`) and the words of its values, each read from a closed vocabulary of
-fragments ("三", "百", "元"; "forty-two", "yuan", "November") rendered ahead too. Joining is a
-few milliseconds of in-process WAV work, so no caller waits for the speech engine whatever
-their figures are. This is how IVRs have always read values; see README.md for what it costs in
-naturalness and why it is taken.
+fragments ("三", "百", "元"; "forty-two", "yuan", "November") rendered ahead too. Joining is
+concatenating bytes in memory and writing one file, so no caller waits for the speech engine
+whatever their figures are. This is how IVRs have always read values; see README.md for what it
+costs in naturalness and why it is taken.
 
 Each fragment is a normal cached prompt (same engine, voice, rate, -3 dBFS normalisation), so
-levels and sample rates match. Its leading and trailing silence is trimmed once and the PCM kept
-in memory; fixed gaps are put back between words (short), between a sentence's parts
-(a breath) and at commas (a pause). The joined files are cached by what they are made of: the
-same customer's sentence again is found, not joined again.
+levels and sample rates match. Its leading and trailing silence is trimmed once and its audio
+kept in memory, in A-law (the trunk's codec: `AUDIO` below); fixed gaps are put back between
+words (short), between a sentence's parts (a breath) and at commas (a pause). The joined files
+are cached by what they are made of: the same customer's sentence again is found, not joined
+again.
 """
 
 from __future__ import annotations
@@ -22,27 +23,29 @@ import hashlib
 import logging
 import os
 import string
-import struct
 import time
 import wave
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from ivr.speech.g711 import SILENCE, alaw_from_pcm16
 from ivr.speech.prompt_cache import PromptCache
 
 log = logging.getLogger(__name__)
 
 # A joined sentence is one caller's (their bill, their work order), made during their call, so
-# only what they hear is written: callers reach the hotline over the carrier trunk, which
-# carries G.711 only (asterisk-conf/pjsip.conf), and Asterisk plays a G.711 channel the 8 kHz
-# file. The 16 kHz copy was two thirds of the bytes a bill call wrote, about a tenth of its CPU
-# (bench/RESULTS.md). Whole prompts keep both rates for wideband phones; a wideband phone that
-# calls in hears joined sentences at 8 kHz, upsampled by Asterisk.
-RATES = {".wav": 8000}
+# only what they hear is written, in the form they hear it: callers reach the hotline over the
+# carrier trunk, which carries G.711 A-law (asterisk-conf/pjsip.conf), and Asterisk plays an
+# `.alaw` file to an A-law channel as it is. Half the bytes of 8 kHz 16-bit PCM, which a call's
+# writes cost in CPU (bench/RESULTS.md), and no quality lost: the trunk is A-law either way.
+# Whole prompts keep their WAV files for every phone; a ulaw or wideband phone that calls in
+# hears joined sentences through Asterisk's translation from A-law.
+AUDIO = ".alaw"
+RATE = 8000
 WORD_GAP_MS = {"zh-CN": 15, "en-US": 40}  # between the words of one value
 PART_GAP_MS = 90  # between a sentence's fixed part and a value
 PAUSE_MS = 250  # a comma: between the groups of a number read digit by digit
@@ -141,11 +144,11 @@ def speakable(text: str) -> bool:
 
 @dataclass(eq=False)
 class _Piece:
-    """A rendered fragment as a sentence is made of it: its file, and its trimmed audio per
-    rate once read."""
+    """A rendered fragment as a sentence is made of it: its file, and its trimmed audio in
+    A-law once read."""
 
     path: Path
-    pcm: dict[str, bytes] = field(default_factory=dict)
+    alaw: bytes | None = None
 
     def __post_init__(self) -> None:
         self.name = self.path.name  # in the joined prompt's key: pathlib recomputes it
@@ -221,7 +224,7 @@ class Joiner:
                 if i and words[i - 1] != ",":
                     plan.append(gap)
                 piece = self._pieces.get((language, word))
-                if piece is None or not (piece.pcm or self.cache.known(piece.path)):
+                if piece is None or not (piece.alaw is not None or self.cache.known(piece.path)):
                     piece = await self._render_piece(word, language, keep=part.kind != "text")
                 plan.append(piece)
         # named by what it is made of: a fragment rendered again (another voice) is another file
@@ -251,12 +254,12 @@ class Joiner:
         return len(stale)
 
     async def _write(self, base: Path, plan: list[_Piece | int], text: str) -> None:
-        missing = list(dict.fromkeys(p for p in plan if isinstance(p, _Piece) and not p.pcm))
+        missing = list(dict.fromkeys(
+            p for p in plan if isinstance(p, _Piece) and p.alaw is None))
         if missing:
             await asyncio.to_thread(_read_pieces, missing)
-        audio = {suffix: [item.pcm[suffix] if isinstance(item, _Piece) else
-                          _silence(rate, item) for item in plan]
-                 for suffix, rate in RATES.items()}
+        audio = [item.alaw or b"" if isinstance(item, _Piece) else _silence(item)
+                 for item in plan]
         await asyncio.to_thread(_publish, base, audio, text)
         self._made[base] = self._clock()
         self.joined += 1
@@ -276,17 +279,19 @@ async def keep_swept(joiner: Joiner, every: float = 1800.0) -> None:
 
 
 def _stale_joined(root: Path, cutoff: float) -> list[Path]:
-    """Joined prompts (by their `.wav`, published last) last written before `cutoff`."""
+    """Joined prompts (by their audio, published last) last written before `cutoff`."""
     found: list[Path] = []
     for language_dir in (root.iterdir() if root.is_dir() else ()):
         if not language_dir.is_dir():
             continue
         with os.scandir(language_dir) as entries:
             for entry in entries:
-                if entry.name.startswith(JOINED_PREFIX) and entry.name.endswith(".wav"):
+                name, dot, suffix = entry.name.rpartition(".")
+                # `.wav`: joined by earlier versions
+                if name.startswith(JOINED_PREFIX) and dot and f".{suffix}" in (AUDIO, ".wav"):
                     try:
                         if entry.stat().st_mtime < cutoff:
-                            found.append(language_dir / entry.name[:-4])
+                            found.append(language_dir / name)
                     except FileNotFoundError:
                         continue  # swept by another process meanwhile
     return found
@@ -294,15 +299,14 @@ def _stale_joined(root: Path, cutoff: float) -> list[Path]:
 
 def _unlink_all(bases: list[Path]) -> None:
     for base in bases:
-        # the `.wav` first: never seen half-gone (`.wav16`: joined by earlier versions)
-        for suffix in (".wav", ".wav16", ".txt"):
+        # the audio first: never seen half-gone (`.wav`, `.wav16`: joined by earlier versions)
+        for suffix in (AUDIO, ".wav", ".wav16", ".txt"):
             base.with_suffix(suffix).unlink(missing_ok=True)
 
 
 def _read_pieces(pieces: list[_Piece]) -> None:
     for piece in pieces:
-        piece.pcm = {suffix: _trimmed(piece.path.with_suffix(suffix), rate)
-                     for suffix, rate in RATES.items()}
+        piece.alaw = alaw_from_pcm16(_trimmed(piece.path.with_suffix(".wav"), RATE))
 
 
 def _trimmed(path: Path, rate: int) -> bytes:
@@ -322,32 +326,24 @@ def _trimmed(path: Path, rate: int) -> bytes:
 
 
 @functools.cache
-def _silence(rate: int, ms: int) -> bytes:
-    return b"\0\0" * (rate * ms // 1000)
+def _silence(ms: int) -> bytes:
+    return SILENCE * (RATE * ms // 1000)
 
 
-def _wav_header(rate: int, size: int) -> bytes:
-    """The 44-byte RIFF header of 16-bit mono PCM, as the `wave` module writes it."""
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + size, b"WAVE", b"fmt ", 16, 1, 1,
-                       rate, rate * 2, 2, 16, b"data", size)
-
-
-def _publish(base: Path, audio: Mapping[str, list[bytes]], text: str) -> None:
-    """Write the joined prompt, `.wav` last. No fsync: it is made again from its fragments."""
+def _publish(base: Path, audio: list[bytes], text: str) -> None:
+    """Write the joined prompt, its audio last. No fsync: it is made again from its fragments."""
     tag = f".{os.getpid()}.{os.urandom(4).hex()}"
     written: list[tuple[str, str]] = []
     try:
-        for suffix, pieces in [(".txt", [(text + "\n").encode()]), *audio.items()]:
+        for suffix, data in ((".txt", (text + "\n").encode()), (AUDIO, b"".join(audio))):
             tmp, final = f"{base.parent}/.{base.name}{tag}{suffix}", f"{base}{suffix}"
-            if suffix != ".txt":
-                pieces = [_wav_header(RATES[suffix], sum(map(len, pieces))), *pieces]
             written.append((tmp, final))
-            _write_new(tmp, b"".join(pieces))
+            _write_new(tmp, data)
     except BaseException:
         for tmp, _ in written:
             Path(tmp).unlink(missing_ok=True)
         raise
-    for tmp, final in written:  # the `.wav` last: a reader that sees it sees the rest
+    for tmp, final in written:  # the audio last: a reader that sees it sees the rest
         os.replace(tmp, final)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import itertools
-import wave
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +13,9 @@ import pytest
 
 from ivr.flow.prompts import load_prompts
 from ivr.speech.build import load_prompt_texts
+from ivr.speech.g711 import pcm16_from_alaw
 from ivr.speech.joined import PAUSE_MS, Joiner, fragment_texts, value_words, vocabulary
-from ivr.speech.quality import duration_bounds, measure_wav
+from ivr.speech.quality import duration_bounds, measure_audio, measure_wav
 from ivr.speech.tts import EspeakSynthesizer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,18 +25,12 @@ LONGEST_PAUSE_S = 0.45  # a comma's pause plus what espeak leaves inside a fragm
 
 
 def longest_silence(path: Path, level: int = 300) -> float:
-    """The longest run of near-silence inside the file (its ends excluded), in seconds."""
-    with wave.open(str(path), "rb") as wav:
-        rate = wav.getframerate()
-        samples = array.array("h", wav.readframes(wav.getnframes()))
+    """The longest run of near-silence inside an 8 kHz A-law file (its ends excluded), in
+    seconds."""
+    samples = array.array("h", pcm16_from_alaw(path.read_bytes()))
     loud = [i for i, s in enumerate(samples) if abs(s) >= level]
     gaps = [b - a for a, b in itertools.pairwise(loud)]
-    return max(gaps, default=0) / rate
-
-
-def rate(path: Path) -> int:
-    with wave.open(str(path), "rb") as wav:
-        return wav.getframerate()
+    return max(gaps, default=0) / 8000
 
 
 @pytest.mark.parametrize(("language", "name", "values"), [
@@ -59,16 +53,18 @@ async def test_joined_sentence_measures_like_the_whole_sentence(
         again = await joiner.render(parts, text, language)
         assert again == joined and synth.rendered == rendered and joiner.joined == 1
     assert joined.with_suffix(".txt").read_text(encoding="utf-8") == text + "\n"
-    # what a caller on the carrier's G.711 trunk hears; no 16 kHz file for one caller's sentence
-    assert rate(joined.with_suffix(".wav")) == 8000
-    assert not joined.with_suffix(".wav16").exists()
-    a, b = measure_wav(joined.with_suffix(".wav")), measure_wav(whole.with_suffix(".wav"))
+    # what a caller on the carrier's A-law trunk hears, as Asterisk sends it: raw 8 kHz A-law,
+    # no other file for one caller's sentence
+    audio = joined.with_suffix(".alaw")
+    assert not any(joined.with_suffix(s).exists() for s in (".wav", ".wav16"))
+    a, b = measure_audio(audio), measure_wav(whole.with_suffix(".wav"))
+    assert a.seconds == audio.stat().st_size / 8000
     low, high = duration_bounds(text, language)
     assert low <= a.seconds <= high, (a.seconds, low, high)
     assert 0.6 <= a.seconds / b.seconds <= 1.5, (a.seconds, b.seconds)
     assert abs(a.rms_dbfs - b.rms_dbfs) <= 4.0, (a.rms_dbfs, b.rms_dbfs)
     assert a.peak_dbfs >= -4.0  # fragments keep the prompts' -3 dBFS normalisation
-    assert longest_silence(joined.with_suffix(".wav")) <= LONGEST_PAUSE_S
+    assert longest_silence(audio) <= LONGEST_PAUSE_S
 
 
 def test_value_words_come_from_the_vocabulary() -> None:

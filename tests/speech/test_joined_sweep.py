@@ -33,7 +33,7 @@ def ticket(catalog: object, number: str) -> tuple[list, str]:  # type: ignore[ty
 
 def stamp(base: Path, seconds_ago: float, clock: Clock) -> None:
     """Set the files' time as if written `seconds_ago` before the clock's now."""
-    for suffix in (".wav", ".wav16", ".txt"):  # a whole prompt has a `.wav16`, a joined one not
+    for suffix in (".wav", ".wav16", ".alaw", ".txt"):  # a whole prompt's, or a joined one's
         if base.with_suffix(suffix).exists():
             os.utime(base.with_suffix(suffix), (clock.now - seconds_ago, clock.now - seconds_ago))
 
@@ -66,13 +66,13 @@ async def test_joined_prompts_are_made_again_then_swept(tmp_path: Path) -> None:
         clock.now = started + SWEEP_AFTER_SECONDS + 1
         stamp(fixed, SWEEP_AFTER_SECONDS + 1, clock)
         assert await joiner.sweep() == 1
-        assert not any(old.with_suffix(s).exists() for s in (".wav", ".wav16", ".txt"))
-        assert new.with_suffix(".wav").exists() and fixed.with_suffix(".wav").exists()
+        assert not any(old.with_suffix(s).exists() for s in (".alaw", ".txt"))
+        assert new.with_suffix(".alaw").exists() and fixed.with_suffix(".wav").exists()
 
         # asked for again, the swept sentence is made again and is speech, not a missing file
         again = await joiner.render(old_parts, old_text, "zh-CN")
         assert again == old and joiner.joined == 4
-        check_wav(again.with_suffix(".wav"), old_text, "zh-CN")
+        check_wav(again.with_suffix(".alaw"), old_text, "zh-CN")
 
 
 async def test_a_joined_prompt_found_on_disk_at_start_is_made_again(tmp_path: Path) -> None:
@@ -84,6 +84,21 @@ async def test_a_joined_prompt_found_on_disk_at_start_is_made_again(tmp_path: Pa
         first = await Joiner(synth).render(parts, text, "zh-CN")
     async with EspeakSynthesizer(tmp_path / "cache", workers=1) as synth:
         joiner = Joiner(synth)
-        assert synth.cache.known(first)  # in the index read from disk at start
+        assert first.with_suffix(".alaw").exists()
         assert await joiner.render(parts, text, "zh-CN") == first
         assert joiner.joined == 1
+
+
+async def test_joined_wav_files_of_earlier_versions_are_swept(tmp_path: Path) -> None:
+    # Before joined sentences were written in A-law they were `.wav` (and `.wav16`) files.
+    clock = Clock()
+    async with EspeakSynthesizer(tmp_path / "cache", workers=1) as synth:
+        joiner = Joiner(synth, clock=clock)
+        fixed = await synth.render("您好", "zh-CN")
+        old = fixed.with_name("j-0123456789abcdef0123456789abcdef")
+        for suffix in (".wav", ".wav16", ".txt"):
+            old.with_suffix(suffix).write_bytes(fixed.with_suffix(suffix).read_bytes())
+        clock.now += SWEEP_AFTER_SECONDS + 1
+        assert await joiner.sweep() == 1
+        assert not any(old.with_suffix(s).exists() for s in (".wav", ".wav16", ".txt"))
+        assert fixed.with_suffix(".wav").exists()  # a whole prompt is never swept
