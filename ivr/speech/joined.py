@@ -280,7 +280,7 @@ async def keep_swept(joiner: Joiner, every: float = 1800.0) -> None:
 
 def _stale_joined(root: Path, cutoff: float) -> list[Path]:
     """Joined prompts (by their audio, published last) last written before `cutoff`."""
-    found: list[Path] = []
+    found: dict[Path, None] = {}  # once each, should both an old `.wav` and an `.alaw` be there
     for language_dir in (root.iterdir() if root.is_dir() else ()):
         if not language_dir.is_dir():
             continue
@@ -291,10 +291,10 @@ def _stale_joined(root: Path, cutoff: float) -> list[Path]:
                 if name.startswith(JOINED_PREFIX) and dot and f".{suffix}" in (AUDIO, ".wav"):
                     try:
                         if entry.stat().st_mtime < cutoff:
-                            found.append(language_dir / name)
+                            found[language_dir / name] = None
                     except FileNotFoundError:
                         continue  # swept by another process meanwhile
-    return found
+    return list(found)
 
 
 def _unlink_all(bases: list[Path]) -> None:

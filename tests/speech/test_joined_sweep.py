@@ -90,7 +90,8 @@ async def test_a_joined_prompt_found_on_disk_at_start_is_made_again(tmp_path: Pa
 
 
 async def test_joined_wav_files_of_earlier_versions_are_swept(tmp_path: Path) -> None:
-    # Before joined sentences were written in A-law they were `.wav` (and `.wav16`) files.
+    # Before joined sentences were written in A-law they were `.wav` (and `.wav16`) files; the
+    # same sentence may have been joined again since, in A-law, beside them.
     clock = Clock()
     async with EspeakSynthesizer(tmp_path / "cache", workers=1) as synth:
         joiner = Joiner(synth, clock=clock)
@@ -98,7 +99,8 @@ async def test_joined_wav_files_of_earlier_versions_are_swept(tmp_path: Path) ->
         old = fixed.with_name("j-0123456789abcdef0123456789abcdef")
         for suffix in (".wav", ".wav16", ".txt"):
             old.with_suffix(suffix).write_bytes(fixed.with_suffix(suffix).read_bytes())
+        old.with_suffix(".alaw").write_bytes(b"\xd5" * 8000)
         clock.now += SWEEP_AFTER_SECONDS + 1
-        assert await joiner.sweep() == 1
-        assert not any(old.with_suffix(s).exists() for s in (".wav", ".wav16", ".txt"))
+        assert await joiner.sweep() == 1  # one sentence, counted once
+        assert not any(old.with_suffix(s).exists() for s in (".alaw", ".wav", ".wav16", ".txt"))
         assert fixed.with_suffix(".wav").exists()  # a whole prompt is never swept
