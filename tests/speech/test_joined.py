@@ -58,7 +58,6 @@ async def test_joined_sentence_measures_like_the_whole_sentence(
     audio = joined.with_suffix(".alaw")
     assert not any(joined.with_suffix(s).exists() for s in (".wav", ".wav16"))
     a, b = measure_audio(audio), measure_wav(whole.with_suffix(".wav"))
-    assert a.seconds == audio.stat().st_size / 8000
     low, high = duration_bounds(text, language)
     assert low <= a.seconds <= high, (a.seconds, low, high)
     assert 0.6 <= a.seconds / b.seconds <= 1.5, (a.seconds, b.seconds)
