@@ -2,9 +2,10 @@
 
 Each call hands work from the event loop to the database and file threads and back six times.
 When the threads run on another core than the loop, every wake-up crosses cores, and on a
-virtual machine that costs an inter-processor interrupt. On the two-core virtual machine of
-bench/RESULTS.md (issue #14, seventh step), a bill call cost 12-22% less CPU with the process
-on one core, and the trivial script, which has no threads to wake, about 5% less.
+virtual machine that costs an inter-processor interrupt. On the two-core Intel virtual machine
+of bench/RESULTS.md (issue #14, seventh step), a bill call cost 12-22% less CPU with the
+process on one core, and the trivial script, which has no threads to wake, about 5% less; on a
+two-core AMD one (eighth step) it cost no less.
 The process is held by the GIL to about one core of Python anyway, so one process a core is
 how a machine is filled (with PostgreSQL; README, several processes). What else runs in the
 process shares those CPUs: speech recognition's threads, and the speech engine's processes it

@@ -107,7 +107,9 @@ async def test_a_locked_database_fails_the_group_at_once(
     await db.transactions.close()  # its connection reopens with the short busy timeout
     db._transactions = None  # noqa: SLF001 - a fresh runner for the patched timeout
     db._grouped = None  # noqa: SLF001
+    await db.grouped.run(_add("+8613600000008"))  # connected, the file in WAL mode
     commits = _commits(db)
+    sent = db.statements
     holder = sqlite3.connect(db.engine.url.database or "", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
     try:
@@ -119,6 +121,8 @@ async def test_a_locked_database_fails_the_group_at_once(
         holder.close()
     assert all(isinstance(o, OperationalError) for o in outcomes), outcomes
     assert "locked" in str(outcomes[0])
-    assert commits == []  # failed as one group, not tried again piece by piece
+    assert commits == []
+    # one attempt for the group, its first insert refused: not tried again piece by piece
+    assert db.statements - sent == 1
     await db.grouped.run(_add("+8613600000009"))  # the lock gone, writes go through again
-    assert await _numbers(db) == ["+8613600000009"]
+    assert await _numbers(db) == ["+8613600000008", "+8613600000009"]
